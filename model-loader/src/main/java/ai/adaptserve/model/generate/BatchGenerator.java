@@ -1,0 +1,145 @@
+package ai.adaptserve.model.generate;
+
+import ai.adaptserve.model.llama.DecodeSession;
+import ai.adaptserve.model.llama.LlamaDecoder;
+import ai.adaptserve.model.tokenizer.TextTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Generates for a batch of prompts in one decode session: one prefill, then one step per token for all rows
+ * until every row has finished. Each row keeps its own sampler, stop strings and limits.
+ */
+public final class BatchGenerator implements TextGenerator {
+    private final LlamaDecoder decoder;
+    private final TextTokenizer tokenizer;
+    private final Set<Integer> eosIds;
+    private final int contextLength;
+    private final boolean addBos;
+
+    public BatchGenerator(
+            LlamaDecoder decoder, TextTokenizer tokenizer, Set<Integer> eosIds, int contextLength, boolean addBos) {
+        this.decoder = decoder;
+        this.tokenizer = tokenizer;
+        this.eosIds = Set.copyOf(eosIds);
+        this.contextLength = contextLength;
+        this.addBos = addBos;
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return tokenizer.encode(text, addBos).length;
+    }
+
+    @Override
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** The prompt's token ids, as the model sees them. */
+    public int[] encode(String prompt) {
+        return tokenizer.encode(prompt, addBos);
+    }
+
+    @Override
+    public List<Generation> generate(List<String> prompts, List<GenerationParams> params) {
+        if (prompts.size() != params.size() || prompts.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "need one GenerationParams per prompt, got " + prompts.size() + " and " + params.size());
+        }
+        int b = prompts.size();
+        int[][] ids = new int[b][];
+        Row[] rows = new Row[b];
+        for (int r = 0; r < b; r++) {
+            ids[r] = tokenizer.encode(prompts.get(r), addBos);
+            if (ids[r].length == 0) {
+                throw new IllegalArgumentException("prompt " + r + " encodes to no tokens");
+            }
+            if (ids[r].length >= contextLength) {
+                throw new IllegalArgumentException(
+                        "prompt " + r + " has " + ids[r].length + " tokens; the context holds " + contextLength);
+            }
+            rows[r] = new Row(params.get(r), ids[r].length);
+        }
+        try (DecodeSession session = new DecodeSession(decoder, b)) {
+            float[][] logits = session.prefill(ids);
+            int[] next = new int[b];
+            while (true) {
+                boolean anyActive = false;
+                for (int r = 0; r < b; r++) {
+                    Row row = rows[r];
+                    if (row.finish == null) {
+                        row.accept(logits[r]);
+                    }
+                    next[r] = row.lastToken;
+                    anyActive |= row.finish == null;
+                }
+                if (!anyActive) {
+                    break;
+                }
+                logits = session.step(next);
+            }
+        }
+        List<Generation> out = new ArrayList<>(b);
+        for (Row row : rows) {
+            out.add(row.result());
+        }
+        return out;
+    }
+
+    private final class Row {
+        final GenerationParams params;
+        final TokenSampler sampler;
+        final int promptTokens;
+        final List<Integer> tokens = new ArrayList<>();
+        final List<Float> logprobs = new ArrayList<>();
+        Generation.FinishReason finish;
+        String text = "";
+        int lastToken;
+
+        Row(GenerationParams params, int promptTokens) {
+            this.params = params;
+            this.sampler = new TokenSampler(params);
+            this.promptTokens = promptTokens;
+        }
+
+        void accept(float[] logits) {
+            TokenSampler.Choice c = sampler.next(logits);
+            lastToken = c.token();
+            tokens.add(c.token());
+            logprobs.add(c.logprob());
+            if (eosIds.contains(c.token())) {
+                finish = Generation.FinishReason.EOS;
+                text = decode();
+                return;
+            }
+            text = decode();
+            for (String stop : params.stop()) {
+                int at = stop.isEmpty() ? -1 : text.indexOf(stop);
+                if (at >= 0) {
+                    text = text.substring(0, at);
+                    finish = Generation.FinishReason.STOP;
+                    return;
+                }
+            }
+            if (tokens.size() >= params.maxTokens()) {
+                finish = Generation.FinishReason.LENGTH;
+            } else if (promptTokens + tokens.size() >= contextLength) {
+                finish = Generation.FinishReason.CONTEXT;
+            }
+        }
+
+        private String decode() {
+            int[] a = new int[tokens.size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = tokens.get(i);
+            }
+            return tokenizer.decode(a);
+        }
+
+        Generation result() {
+            return new Generation(text, tokens, logprobs, promptTokens, finish);
+        }
+    }
+}

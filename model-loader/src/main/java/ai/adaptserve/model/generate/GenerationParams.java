@@ -1,0 +1,31 @@
+package ai.adaptserve.model.generate;
+
+import java.util.List;
+
+/**
+ * Decoding settings for one prompt.
+ *
+ * @param maxTokens most tokens to generate (at least 1)
+ * @param temperature 0 means greedy; otherwise logits are divided by it before sampling
+ * @param topP nucleus mass in (0, 1]; 1 disables the cut
+ * @param stop strings that end generation; the stop string itself is not returned
+ * @param seed seed of this prompt's sampler, so equal requests give equal answers
+ */
+public record GenerationParams(int maxTokens, float temperature, float topP, List<String> stop, long seed) {
+    public GenerationParams {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("maxTokens must be at least 1, was " + maxTokens);
+        }
+        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be a finite number >= 0, was " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("topP must be in (0, 1], was " + topP);
+        }
+        stop = stop == null ? List.of() : List.copyOf(stop);
+    }
+
+    public static GenerationParams greedy(int maxTokens) {
+        return new GenerationParams(maxTokens, 0f, 1f, List.of(), 0L);
+    }
+}

@@ -1,0 +1,46 @@
+package ai.adaptserve.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * Keys and values of every layer for a batch, {@code [batch, kvHeads, length, headDim]}, owned by the
+ * request's manager so that closing the request frees them. Replaced arrays are closed at once.
+ */
+final class KvCache {
+    private final NDManager owner;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+
+    KvCache(NDManager owner, int layers) {
+        this.owner = owner;
+        this.keys = new NDArray[layers];
+        this.values = new NDArray[layers];
+    }
+
+    NDArray keys(int layer) {
+        return keys[layer];
+    }
+
+    NDArray values(int layer) {
+        return values[layer];
+    }
+
+    /** Number of positions cached so far. */
+    long length() {
+        return keys[0] == null ? 0 : keys[0].getShape().get(2);
+    }
+
+    void set(int layer, NDArray k, NDArray v) {
+        k.attach(owner);
+        v.attach(owner);
+        if (keys[layer] != null && keys[layer] != k) {
+            keys[layer].close();
+        }
+        if (values[layer] != null && values[layer] != v) {
+            values[layer].close();
+        }
+        keys[layer] = k;
+        values[layer] = v;
+    }
+}

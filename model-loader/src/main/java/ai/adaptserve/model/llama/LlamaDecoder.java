@@ -1,0 +1,150 @@
+package ai.adaptserve.model.llama;
+
+import ai.adaptserve.model.config.ModelConfig;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import java.util.Optional;
+
+/**
+ * The decoder forward pass in DJL ops: embeddings, RMSNorm, rotary embeddings, grouped-query causal attention
+ * over a KV cache, SwiGLU MLP and the output head. Stateless and thread-safe: the state of a request lives in
+ * its {@link KvCache}; every intermediate tensor belongs to the caller's step manager.
+ */
+public final class LlamaDecoder {
+    private final LlamaWeights weights;
+    private final ModelConfig cfg;
+    private final RotaryEmbedding rope;
+
+    public LlamaDecoder(LlamaWeights weights) {
+        this.weights = weights;
+        this.cfg = weights.config();
+        this.rope = new RotaryEmbedding(cfg);
+    }
+
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    /**
+     * Runs {@code S} new tokens per row through the model.
+     *
+     * @param step manager that owns every tensor made here except the cache
+     * @param tokens {@code [B, S]} token ids
+     * @param positions {@code [B * S]} rotary position of each new token
+     * @param keyValid {@code [B, T]} whether each cached-plus-new position may be attended to (false for padding),
+     *     where {@code T = cache.length() + S}
+     * @param lastOnly compute logits for the last position of each row only
+     * @return logits {@code [B, S or 1, vocab]} in F32
+     */
+    NDArray forward(
+            NDManager step, int[][] tokens, int[] positions, boolean[][] keyValid, KvCache cache, boolean lastOnly) {
+        int b = tokens.length;
+        int s = tokens[0].length;
+        long past = cache.length();
+        int t = (int) past + s;
+        long[] flat = new long[b * s];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < s; j++) {
+                flat[i * s + j] = tokens[i][j];
+            }
+        }
+        NDArray ids = step.create(flat);
+        NDArray x = weights.embed().get(step, new NDIndex("{}", ids)).reshape(b, s, cfg.hiddenSize());
+
+        float[][] cs = rope.tables(positions);
+        DataType dt = weights.dtype();
+        NDArray cos = step.create(cs[0], new Shape(b, 1, s, cfg.headDim())).toType(dt, false);
+        NDArray sin = step.create(cs[1], new Shape(b, 1, s, cfg.headDim())).toType(dt, false);
+        NDArray mask = attentionMask(step, keyValid, (int) past, s, t).toType(dt, false);
+
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            LlamaWeights.Layer w = weights.layers().get(l);
+            NDArray h = rmsNorm(x, w.attnNorm());
+            NDArray q = project(h, w.qT(), w.qBias())
+                    .reshape(b, s, cfg.numHeads(), cfg.headDim())
+                    .transpose(0, 2, 1, 3);
+            NDArray k = project(h, w.kT(), w.kBias())
+                    .reshape(b, s, cfg.numKvHeads(), cfg.headDim())
+                    .transpose(0, 2, 1, 3);
+            NDArray v = project(h, w.vT(), w.vBias())
+                    .reshape(b, s, cfg.numKvHeads(), cfg.headDim())
+                    .transpose(0, 2, 1, 3);
+            q = applyRope(q, cos, sin);
+            k = applyRope(k, cos, sin);
+            if (past > 0) {
+                k = cache.keys(l).concat(k, 2);
+                v = cache.values(l).concat(v, 2);
+            }
+            cache.set(l, k, v);
+
+            NDArray attn = attention(q, k, v, mask, b, s, t);
+            x = x.add(attn.matMul(w.oT()));
+
+            NDArray h2 = rmsNorm(x, w.mlpNorm());
+            NDArray gate = h2.matMul(w.gateT());
+            NDArray up = h2.matMul(w.upT());
+            x = x.add(gate.mul(Activation.sigmoid(gate)).mul(up).matMul(w.downT()));
+        }
+        if (lastOnly) {
+            x = x.get(":, -1:, :");
+        }
+        NDArray logits = rmsNorm(x, weights.finalNorm()).matMul(weights.lmHeadT());
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int b, int s, int t) {
+        int kvh = cfg.numKvHeads();
+        int rep = cfg.kvGroups();
+        int hd = cfg.headDim();
+        // Grouped-query attention without repeating K/V: the query heads that share a KV head are stacked.
+        NDArray qg = q.reshape(b, kvh, (long) rep * s, hd);
+        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2))
+                .mul(1.0 / Math.sqrt(hd))
+                .reshape(b, kvh, rep, s, t)
+                .add(mask);
+        NDArray probs = scores.softmax(-1).reshape(b, kvh, (long) rep * s, t);
+        return probs.matMul(v)
+                .reshape(b, cfg.numHeads(), s, hd)
+                .transpose(0, 2, 1, 3)
+                .reshape(b, s, cfg.qDim());
+    }
+
+    /** Additive mask {@code [B, 1, 1, S, T]}: 0 where allowed, a large negative number elsewhere. */
+    private NDArray attentionMask(NDManager step, boolean[][] keyValid, int past, int s, int t) {
+        int b = keyValid.length;
+        float blocked = weights.dtype() == DataType.FLOAT16 ? -6.0e4f : -1.0e9f;
+        float[] m = new float[b * s * t];
+        for (int i = 0; i < b; i++) {
+            for (int qi = 0; qi < s; qi++) {
+                int qpos = past + qi;
+                for (int kj = 0; kj < t; kj++) {
+                    // A padding query sees only itself, so no softmax row is ever all-blocked.
+                    boolean ok = kj == qpos || (kj < qpos && keyValid[i][kj]);
+                    m[(i * s + qi) * t + kj] = ok ? 0f : blocked;
+                }
+            }
+        }
+        return step.create(m, new Shape(b, 1, 1, s, t));
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray variance = x.square().mean(new int[] {-1}, true);
+        return x.mul(variance.add(cfg.rmsNormEps()).pow(-0.5)).mul(weight);
+    }
+
+    private static NDArray project(NDArray x, NDArray wT, Optional<NDArray> bias) {
+        NDArray y = x.matMul(wT);
+        return bias.isPresent() ? y.add(bias.get()) : y;
+    }
+
+    private static NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {
+        NDList halves = x.split(2, 3);
+        NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+}

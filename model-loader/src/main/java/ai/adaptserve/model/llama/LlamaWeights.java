@@ -1,0 +1,175 @@
+package ai.adaptserve.model.llama;
+
+import ai.adaptserve.model.checkpoint.CheckpointTensors;
+import ai.adaptserve.model.checkpoint.MalformedCheckpointException;
+import ai.adaptserve.model.config.ModelConfig;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The base weights of a Llama-family decoder, by their Hugging Face names, as native tensors owned by one
+ * manager. Projection matrices are kept as {@code [in, out]} views so activations multiply them directly.
+ * Nothing here is ever modified after loading: adapters are applied beside these weights, never into them.
+ */
+public final class LlamaWeights implements AutoCloseable {
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray embed;
+    private final NDArray finalNorm;
+    private final NDArray lmHeadT;
+    private final List<Layer> layers;
+
+    /** One decoder layer; {@code *T} are {@code [in, out]}; biases are empty unless the model has them. */
+    public record Layer(
+            NDArray attnNorm,
+            NDArray qT,
+            Optional<NDArray> qBias,
+            NDArray kT,
+            Optional<NDArray> kBias,
+            NDArray vT,
+            Optional<NDArray> vBias,
+            NDArray oT,
+            NDArray mlpNorm,
+            NDArray gateT,
+            NDArray upT,
+            NDArray downT) {}
+
+    private LlamaWeights(
+            ModelConfig config,
+            NDManager manager,
+            DataType dtype,
+            NDArray embed,
+            NDArray finalNorm,
+            NDArray lmHeadT,
+            List<Layer> layers) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.embed = embed;
+        this.finalNorm = finalNorm;
+        this.lmHeadT = lmHeadT;
+        this.layers = List.copyOf(layers);
+    }
+
+    /**
+     * Loads every tensor the config calls for, checking each shape. BF16 and F16 are widened to F32 in Java
+     * (BF16 on CPU crashes this DJL/PyTorch pair), then cast to {@code dtype} on the device.
+     */
+    public static LlamaWeights load(
+            ModelConfig cfg, CheckpointTensors tensors, Path dir, NDManager parent, DataType dtype)
+            throws MalformedCheckpointException {
+        NDManager m = parent.newSubManager();
+        try {
+            Loader l = new Loader(tensors, dir, m, dtype);
+            int h = cfg.hiddenSize();
+            NDArray embed = l.matrix("model.embed_tokens.weight", cfg.vocabSize(), h);
+            NDArray norm = l.vector("model.norm.weight", h);
+            NDArray head = cfg.tieWordEmbeddings() || !tensors.names().contains("lm_head.weight")
+                    ? embed
+                    : l.matrix("lm_head.weight", cfg.vocabSize(), h);
+            List<Layer> layers = new ArrayList<>();
+            for (int i = 0; i < cfg.numLayers(); i++) {
+                String p = "model.layers." + i + ".";
+                boolean bias = cfg.attentionBias();
+                layers.add(new Layer(
+                        l.vector(p + "input_layernorm.weight", h),
+                        l.matrix(p + "self_attn.q_proj.weight", cfg.qDim(), h).transpose(),
+                        bias ? Optional.of(l.vector(p + "self_attn.q_proj.bias", cfg.qDim())) : Optional.empty(),
+                        l.matrix(p + "self_attn.k_proj.weight", cfg.kvDim(), h).transpose(),
+                        bias ? Optional.of(l.vector(p + "self_attn.k_proj.bias", cfg.kvDim())) : Optional.empty(),
+                        l.matrix(p + "self_attn.v_proj.weight", cfg.kvDim(), h).transpose(),
+                        bias ? Optional.of(l.vector(p + "self_attn.v_proj.bias", cfg.kvDim())) : Optional.empty(),
+                        l.matrix(p + "self_attn.o_proj.weight", h, cfg.qDim()).transpose(),
+                        l.vector(p + "post_attention_layernorm.weight", h),
+                        l.matrix(p + "mlp.gate_proj.weight", cfg.intermediateSize(), h)
+                                .transpose(),
+                        l.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), h)
+                                .transpose(),
+                        l.matrix(p + "mlp.down_proj.weight", h, cfg.intermediateSize())
+                                .transpose()));
+            }
+            return new LlamaWeights(cfg, m, dtype, embed, norm, head.transpose(), layers);
+        } catch (MalformedCheckpointException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private record Loader(CheckpointTensors tensors, Path dir, NDManager manager, DataType dtype) {
+        NDArray matrix(String name, long rows, long cols) throws MalformedCheckpointException {
+            return create(name, rows, cols);
+        }
+
+        NDArray vector(String name, long n) throws MalformedCheckpointException {
+            return create(name, n);
+        }
+
+        private NDArray create(String name, long... expected) throws MalformedCheckpointException {
+            if (!tensors.names().contains(name)) {
+                throw new MalformedCheckpointException(dir, name, "tensor is missing from the checkpoint");
+            }
+            long[] shape = tensors.shape(name);
+            if (!Arrays.equals(shape, expected)) {
+                throw new MalformedCheckpointException(
+                        dir,
+                        name,
+                        "shape " + Arrays.toString(shape) + " does not match config.json, expected "
+                                + Arrays.toString(expected));
+            }
+            NDArray a = manager.create(tensors.readFloats(name), new Shape(expected));
+            if (dtype != DataType.FLOAT32) {
+                NDArray cast = a.toType(dtype, false);
+                a.close();
+                a = cast;
+            }
+            return a;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    public NDArray embed() {
+        return embed;
+    }
+
+    public NDArray finalNorm() {
+        return finalNorm;
+    }
+
+    /** Output head as {@code [hidden, vocab]}. */
+    public NDArray lmHeadT() {
+        return lmHeadT;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** Number of native arrays this model owns; constant for the model's life (leak checks use it). */
+    public int nativeArrayCount() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
