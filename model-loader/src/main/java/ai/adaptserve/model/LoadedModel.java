@@ -1,5 +1,11 @@
 package ai.adaptserve.model;
 
+import ai.adaptserve.model.adapter.Adapter;
+import ai.adaptserve.model.adapter.AdapterBatch;
+import ai.adaptserve.model.adapter.MatrixRef;
+import ai.adaptserve.model.adapter.RowAdapterBatch;
+import ai.adaptserve.model.adapter.SvdFactors;
+import ai.adaptserve.model.adapter.ZVector;
 import ai.adaptserve.model.checkpoint.CheckpointTensors;
 import ai.adaptserve.model.checkpoint.MalformedCheckpointException;
 import ai.adaptserve.model.config.ModelConfig;
@@ -7,6 +13,7 @@ import ai.adaptserve.model.generate.BatchGenerator;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.generate.TextGenerator;
+import ai.adaptserve.model.llama.DecodeSession;
 import ai.adaptserve.model.llama.LlamaDecoder;
 import ai.adaptserve.model.llama.LlamaWeights;
 import ai.adaptserve.model.tokenizer.ByteTokenizer;
@@ -21,7 +28,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /** A checkpoint loaded into DJL, ready to generate. Closing it frees its native memory. */
 public final class LoadedModel implements TextGenerator, AutoCloseable {
@@ -33,6 +42,9 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
     private final LlamaDecoder decoder;
     private final TextTokenizer tokenizer;
     private final BatchGenerator generator;
+    private final ModelOptions options;
+    private final Object svdLock = new Object();
+    private volatile SvdFactors svd;
 
     private LoadedModel(
             Path dir,
@@ -40,8 +52,10 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
             String fingerprint,
             NDManager root,
             LlamaWeights weights,
-            TextTokenizer tokenizer) {
+            TextTokenizer tokenizer,
+            ModelOptions options) {
         this.dir = dir;
+        this.options = options;
         this.config = config;
         this.fingerprint = fingerprint;
         this.root = root;
@@ -87,7 +101,7 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
             LlamaWeights weights = LlamaWeights.load(config, tensors, dir, root, options.computeType());
             Path tj = dir.resolve("tokenizer.json");
             tokenizer = Files.isRegularFile(tj) ? new HfTokenizer(tj) : new ByteTokenizer(config.bosTokenId());
-            return new LoadedModel(dir, config, fingerprint, root, weights, tokenizer);
+            return new LoadedModel(dir, config, fingerprint, root, weights, tokenizer, options);
         } catch (MalformedCheckpointException e) {
             root.close();
             throw new IllegalArgumentException(e.getMessage(), e);
@@ -144,6 +158,85 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
         return generator.generate(prompts, params);
     }
 
+    /**
+     * Generates with one adapter (or none) per row, all in one batch.
+     *
+     * @throws IllegalArgumentException when an adapter does not fit this model (shapes, or a z-vector on a
+     *     matrix that is not factored)
+     */
+    public List<Generation> generate(
+            List<String> prompts, List<GenerationParams> params, List<Optional<Adapter>> adapters) {
+        return generate(prompts, params, adapters, RowAdapterBatch.Execution.AUTO);
+    }
+
+    /** As {@link #generate(List, List, List)}, with the execution forced (benchmarks and tests). */
+    public List<Generation> generate(
+            List<String> prompts,
+            List<GenerationParams> params,
+            List<Optional<Adapter>> adapters,
+            RowAdapterBatch.Execution execution) {
+        if (adapters.size() != prompts.size()) {
+            throw new IllegalArgumentException("need one adapter entry per prompt");
+        }
+        SvdFactors factors = needsSvd(adapters) ? svdFactors() : null;
+        return generator.generate(prompts, params, owner -> new RowAdapterBatch(adapters, factors, owner, execution));
+    }
+
+    /** The adapters of a batch, ready for {@link DecodeSession}; for callers that drive decoding themselves. */
+    public Function<NDManager, AdapterBatch> adapterBatch(
+            List<Optional<Adapter>> adapters, RowAdapterBatch.Execution execution) {
+        SvdFactors factors = needsSvd(adapters) ? svdFactors() : null;
+        return owner -> new RowAdapterBatch(adapters, factors, owner, execution);
+    }
+
+    private boolean needsSvd(List<Optional<Adapter>> adapters) {
+        boolean any = false;
+        for (Optional<Adapter> a : adapters) {
+            if (a.isPresent() && a.get() instanceof ZVector z) {
+                for (MatrixRef m : z.targets()) {
+                    if (!options.svdTargets().contains(m.matrix())) {
+                        throw new IllegalArgumentException("z." + m.key() + ": this model factors only "
+                                + options.svdTargets() + " for z-vectors");
+                    }
+                }
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /**
+     * The SVD factors of the target matrices, computed on first use (or read from their cache file, keyed by
+     * the fingerprint) and kept for the model's life.
+     */
+    public SvdFactors svdFactors() {
+        SvdFactors f = svd;
+        if (f == null) {
+            synchronized (svdLock) {
+                f = svd;
+                if (f == null) {
+                    try {
+                        f = SvdFactors.loadOrCompute(weights, fingerprint, options.svdTargets(), svdCacheDir(), root);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot compute or read SVD factors", e);
+                    }
+                    svd = f;
+                }
+            }
+        }
+        return f;
+    }
+
+    private Path svdCacheDir() {
+        if (options.svdCacheDir().isPresent()) {
+            return options.svdCacheDir().get();
+        }
+        if (Files.isWritable(dir)) {
+            return dir;
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "adaptserve", "svd");
+    }
+
     @Override
     public int countTokens(String text) {
         return generator.countTokens(text);
@@ -156,6 +249,9 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
 
     @Override
     public void close() {
+        if (svd != null) {
+            svd.close();
+        }
         tokenizer.close();
         root.close();
     }

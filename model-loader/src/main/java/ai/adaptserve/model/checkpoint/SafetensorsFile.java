@@ -27,7 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * An open safetensors file, memory-mapped read-only. The file is treated as untrusted: every header field is validated
+ * An open safetensors file, memory-mapped read-only (or an in-memory image, see {@link #fromBytes}). The file is treated as untrusted: every header field is validated
  * on open, and only the header is read into the heap.
  *
  * <p>Layout: 8-byte little-endian unsigned header length N, N bytes of UTF-8 JSON, then the data section. Tensor byte
@@ -117,30 +117,11 @@ public final class SafetensorsFile implements AutoCloseable {
             throws MalformedCheckpointException {
         try {
             long size = ch.size();
-            if (size < 8) {
-                throw new MalformedCheckpointException(
-                        file, null, "file is " + size + " bytes, shorter than the 8-byte header length");
-            }
+            checkSize(file, size);
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.getLong(0);
-            if (headerLen < 0) {
-                throw new MalformedCheckpointException(
-                        file, null, "header length " + Long.toUnsignedString(headerLen) + " is out of range");
-            }
-            if (headerLen == 0) {
-                throw new MalformedCheckpointException(file, null, "header length is zero");
-            }
-            if (headerLen > MAX_HEADER_BYTES) {
-                throw new MalformedCheckpointException(
-                        file, null, "header length " + headerLen + " exceeds the limit of " + MAX_HEADER_BYTES);
-            }
-            if (headerLen > size - 8) {
-                throw new MalformedCheckpointException(
-                        file,
-                        null,
-                        "header length " + headerLen + " exceeds the " + (size - 8) + " bytes after the length field");
-            }
+            checkHeaderLength(file, size, headerLen);
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headerBuf, 8);
             long dataStart = 8 + headerLen;
@@ -155,6 +136,56 @@ public final class SafetensorsFile implements AutoCloseable {
             return new SafetensorsFile(file, ch, dataStart, dataLength, data, header.metadata, header.tensors);
         } catch (IOException | RuntimeException e) {
             throw new MalformedCheckpointException(file, null, "cannot read: " + e, e);
+        }
+    }
+
+    /**
+     * Validates an in-memory safetensors image (an adapter received over the network, say) with the same checks as
+     * {@link #open(Path)}. The bytes are copied.
+     *
+     * @param name how error messages name the image (it need not exist as a file)
+     * @throws MalformedCheckpointException if the image is malformed; the message names {@code name} and the tensor
+     */
+    public static SafetensorsFile fromBytes(byte[] bytes, Path name) throws MalformedCheckpointException {
+        byte[] copy = bytes.clone();
+        long size = copy.length;
+        checkSize(name, size);
+        long headerLen =
+                ByteBuffer.wrap(copy, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        checkHeaderLength(name, size, headerLen);
+        byte[] json = Arrays.copyOfRange(copy, 8, 8 + (int) headerLen);
+        long dataStart = 8 + headerLen;
+        long dataLength = size - dataStart;
+        Header header = parseHeader(name, json, dataLength);
+        ByteBuffer data =
+                ByteBuffer.wrap(copy, (int) dataStart, (int) dataLength).slice();
+        return new SafetensorsFile(name, null, dataStart, dataLength, data, header.metadata, header.tensors);
+    }
+
+    private static void checkSize(Path file, long size) throws MalformedCheckpointException {
+        if (size < 8) {
+            throw new MalformedCheckpointException(
+                    file, null, "file is " + size + " bytes, shorter than the 8-byte header length");
+        }
+    }
+
+    private static void checkHeaderLength(Path file, long size, long headerLen) throws MalformedCheckpointException {
+        if (headerLen < 0) {
+            throw new MalformedCheckpointException(
+                    file, null, "header length " + Long.toUnsignedString(headerLen) + " is out of range");
+        }
+        if (headerLen == 0) {
+            throw new MalformedCheckpointException(file, null, "header length is zero");
+        }
+        if (headerLen > MAX_HEADER_BYTES) {
+            throw new MalformedCheckpointException(
+                    file, null, "header length " + headerLen + " exceeds the limit of " + MAX_HEADER_BYTES);
+        }
+        if (headerLen > size - 8) {
+            throw new MalformedCheckpointException(
+                    file,
+                    null,
+                    "header length " + headerLen + " exceeds the " + (size - 8) + " bytes after the length field");
         }
     }
 
@@ -506,7 +537,9 @@ public final class SafetensorsFile implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        closeQuietly(channel);
+        if (channel != null) {
+            closeQuietly(channel);
+        }
     }
 
     @Override

@@ -1,11 +1,14 @@
 package ai.adaptserve.model.generate;
 
+import ai.adaptserve.model.adapter.AdapterBatch;
 import ai.adaptserve.model.llama.DecodeSession;
 import ai.adaptserve.model.llama.LlamaDecoder;
 import ai.adaptserve.model.tokenizer.TextTokenizer;
+import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Generates for a batch of prompts in one decode session: one prefill, then one step per token for all rows
@@ -44,6 +47,15 @@ public final class BatchGenerator implements TextGenerator {
 
     @Override
     public List<Generation> generate(List<String> prompts, List<GenerationParams> params) {
+        return generate(prompts, params, owner -> AdapterBatch.NONE);
+    }
+
+    /**
+     * Generates with adapters: {@code adapters} receives the session's manager and returns what each row's
+     * adapter does to each projection.
+     */
+    public List<Generation> generate(
+            List<String> prompts, List<GenerationParams> params, Function<NDManager, AdapterBatch> adapters) {
         if (prompts.size() != params.size() || prompts.isEmpty()) {
             throw new IllegalArgumentException(
                     "need one GenerationParams per prompt, got " + prompts.size() + " and " + params.size());
@@ -62,7 +74,7 @@ public final class BatchGenerator implements TextGenerator {
             }
             rows[r] = new Row(params.get(r), ids[r].length);
         }
-        try (DecodeSession session = new DecodeSession(decoder, b)) {
+        try (DecodeSession session = new DecodeSession(decoder, b, adapters)) {
             float[][] logits = session.prefill(ids);
             int[] next = new int[b];
             while (true) {

@@ -1,8 +1,10 @@
 package ai.adaptserve.model.llama;
 
+import ai.adaptserve.model.adapter.AdapterBatch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * One batch's trip through the decoder: a left-padded prefill of prompts of different lengths, then one
@@ -18,11 +20,23 @@ public final class DecodeSession implements AutoCloseable {
     private int[] nextPosition;
     private boolean[][] keyValid;
 
+    private final AdapterBatch adapters;
+
+    /** A session on the base model. */
     public DecodeSession(LlamaDecoder decoder, int batch) {
+        this(decoder, batch, owner -> AdapterBatch.NONE);
+    }
+
+    /**
+     * A session whose rows run with adapters; {@code adapters} receives the session's manager, which keeps
+     * whatever the adapters prepare until the session closes.
+     */
+    public DecodeSession(LlamaDecoder decoder, int batch, Function<NDManager, AdapterBatch> adapters) {
         this.decoder = decoder;
         this.manager = decoder.weights().manager().newSubManager();
         this.cache = new KvCache(manager, decoder.weights().config().numLayers());
         this.batch = batch;
+        this.adapters = adapters.apply(manager);
     }
 
     /** Number of positions in the cache (the longest prompt plus the steps taken). */
@@ -110,7 +124,7 @@ public final class DecodeSession implements AutoCloseable {
 
     private float[][] forward(int[][] tokens, int[] positions, boolean lastOnly) {
         try (NDManager step = manager.newSubManager()) {
-            NDArray logits = decoder.forward(step, tokens, positions, keyValid, cache, lastOnly);
+            NDArray logits = decoder.forward(step, tokens, positions, keyValid, cache, lastOnly, adapters);
             float[] all = logits.toFloatArray();
             int per = all.length / batch;
             float[][] rows = new float[batch][];

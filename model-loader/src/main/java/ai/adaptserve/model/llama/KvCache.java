@@ -7,12 +7,12 @@ import ai.djl.ndarray.NDManager;
  * Keys and values of every layer for a batch, {@code [batch, kvHeads, length, headDim]}, owned by the
  * request's manager so that closing the request frees them. Replaced arrays are closed at once.
  */
-final class KvCache {
+public final class KvCache {
     private final NDManager owner;
     private final NDArray[] keys;
     private final NDArray[] values;
 
-    KvCache(NDManager owner, int layers) {
+    public KvCache(NDManager owner, int layers) {
         this.owner = owner;
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];

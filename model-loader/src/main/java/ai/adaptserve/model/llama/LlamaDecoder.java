@@ -1,5 +1,8 @@
 package ai.adaptserve.model.llama;
 
+import ai.adaptserve.model.adapter.AdapterBatch;
+import ai.adaptserve.model.adapter.MatrixRef;
+import ai.adaptserve.model.adapter.TargetMatrix;
 import ai.adaptserve.model.config.ModelConfig;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -39,10 +42,17 @@ public final class LlamaDecoder {
      * @param keyValid {@code [B, T]} whether each cached-plus-new position may be attended to (false for padding),
      *     where {@code T = cache.length() + S}
      * @param lastOnly compute logits for the last position of each row only
+     * @param adapters what each row's adapter does to each projection
      * @return logits {@code [B, S or 1, vocab]} in F32
      */
-    NDArray forward(
-            NDManager step, int[][] tokens, int[] positions, boolean[][] keyValid, KvCache cache, boolean lastOnly) {
+    public NDArray forward(
+            NDManager step,
+            int[][] tokens,
+            int[] positions,
+            boolean[][] keyValid,
+            KvCache cache,
+            boolean lastOnly,
+            AdapterBatch adapters) {
         int b = tokens.length;
         int s = tokens[0].length;
         long past = cache.length();
@@ -65,13 +75,13 @@ public final class LlamaDecoder {
         for (int l = 0; l < cfg.numLayers(); l++) {
             LlamaWeights.Layer w = weights.layers().get(l);
             NDArray h = rmsNorm(x, w.attnNorm());
-            NDArray q = project(h, w.qT(), w.qBias())
+            NDArray q = project(step, adapters, l, TargetMatrix.Q, h, w.qT(), w.qBias())
                     .reshape(b, s, cfg.numHeads(), cfg.headDim())
                     .transpose(0, 2, 1, 3);
-            NDArray k = project(h, w.kT(), w.kBias())
+            NDArray k = project(step, adapters, l, TargetMatrix.K, h, w.kT(), w.kBias())
                     .reshape(b, s, cfg.numKvHeads(), cfg.headDim())
                     .transpose(0, 2, 1, 3);
-            NDArray v = project(h, w.vT(), w.vBias())
+            NDArray v = project(step, adapters, l, TargetMatrix.V, h, w.vT(), w.vBias())
                     .reshape(b, s, cfg.numKvHeads(), cfg.headDim())
                     .transpose(0, 2, 1, 3);
             q = applyRope(q, cos, sin);
@@ -83,18 +93,44 @@ public final class LlamaDecoder {
             cache.set(l, k, v);
 
             NDArray attn = attention(q, k, v, mask, b, s, t);
-            x = x.add(attn.matMul(w.oT()));
+            x = x.add(adapters.project(step, new MatrixRef(l, TargetMatrix.O), attn, w.oT()));
 
             NDArray h2 = rmsNorm(x, w.mlpNorm());
-            NDArray gate = h2.matMul(w.gateT());
-            NDArray up = h2.matMul(w.upT());
-            x = x.add(gate.mul(Activation.sigmoid(gate)).mul(up).matMul(w.downT()));
+            NDArray gate = adapters.project(step, new MatrixRef(l, TargetMatrix.GATE), h2, w.gateT());
+            NDArray up = adapters.project(step, new MatrixRef(l, TargetMatrix.UP), h2, w.upT());
+            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
+            x = x.add(adapters.project(step, new MatrixRef(l, TargetMatrix.DOWN), act, w.downT()));
         }
         if (lastOnly) {
             x = x.get(":, -1:, :");
         }
-        NDArray logits = rmsNorm(x, weights.finalNorm()).matMul(weights.lmHeadT());
+        NDArray logits = adapters.project(step, MatrixRef.head(), rmsNorm(x, weights.finalNorm()), weights.lmHeadT());
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * Logits at every position of rows of different lengths, left-padded to the longest, without keeping a
+     * cache: for training and scoring. Row {@code r}'s position {@code p} is at index
+     * {@code maxLen - rows[r].length + p} of the result {@code [B, maxLen, vocab]}, which belongs to {@code step}.
+     */
+    public NDArray logitsAllPositions(NDManager step, int[][] rows, AdapterBatch adapters) {
+        int maxLen = 0;
+        for (int[] r : rows) {
+            maxLen = Math.max(maxLen, r.length);
+        }
+        int b = rows.length;
+        int[][] padded = new int[b][maxLen];
+        int[] positions = new int[b * maxLen];
+        boolean[][] valid = new boolean[b][maxLen];
+        for (int r = 0; r < b; r++) {
+            int pad = maxLen - rows[r].length;
+            System.arraycopy(rows[r], 0, padded[r], pad, rows[r].length);
+            for (int j = 0; j < maxLen; j++) {
+                valid[r][j] = j >= pad;
+                positions[r * maxLen + j] = Math.max(0, j - pad);
+            }
+        }
+        return forward(step, padded, positions, valid, new KvCache(step, cfg.numLayers()), false, adapters);
     }
 
     private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int b, int s, int t) {
@@ -137,8 +173,15 @@ public final class LlamaDecoder {
         return x.mul(variance.add(cfg.rmsNormEps()).pow(-0.5)).mul(weight);
     }
 
-    private static NDArray project(NDArray x, NDArray wT, Optional<NDArray> bias) {
-        NDArray y = x.matMul(wT);
+    private static NDArray project(
+            NDManager step,
+            AdapterBatch adapters,
+            int layer,
+            TargetMatrix target,
+            NDArray x,
+            NDArray wT,
+            Optional<NDArray> bias) {
+        NDArray y = adapters.project(step, new MatrixRef(layer, target), x, wT);
         return bias.isPresent() ? y.add(bias.get()) : y;
     }
 

@@ -1,5 +1,7 @@
 package ai.adaptserve.model.llama;
 
+import ai.adaptserve.model.adapter.MatrixRef;
+import ai.adaptserve.model.adapter.TargetMatrix;
 import ai.adaptserve.model.checkpoint.CheckpointTensors;
 import ai.adaptserve.model.checkpoint.MalformedCheckpointException;
 import ai.adaptserve.model.config.ModelConfig;
@@ -161,6 +163,24 @@ public final class LlamaWeights implements AutoCloseable {
 
     public List<Layer> layers() {
         return layers;
+    }
+
+    /** A weight matrix as {@code [in, out]} (a transposed view of the checkpoint's {@code [out, in]}). */
+    public NDArray matrixT(MatrixRef m) {
+        if (m.matrix() == TargetMatrix.HEAD) {
+            return lmHeadT;
+        }
+        Layer l = layers.get(m.layer());
+        return switch (m.matrix()) {
+            case Q -> l.qT();
+            case K -> l.kT();
+            case V -> l.vT();
+            case O -> l.oT();
+            case GATE -> l.gateT();
+            case UP -> l.upT();
+            case DOWN -> l.downT();
+            case HEAD -> lmHeadT;
+        };
     }
 
     /** Number of native arrays this model owns; constant for the model's life (leak checks use it). */

@@ -1,0 +1,50 @@
+package ai.adaptserve.function.api;
+
+import java.util.Map;
+
+/**
+ * A request that cannot be answered with 200, and how to tell the client: the status, a stable code and a message
+ * naming the offending field. Mapped to {@link ErrorResponse} by {@link ApiExceptionMapper}. Carries no stack trace:
+ * it is an answer, not a bug.
+ */
+public final class ApiException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int status;
+    private final String code;
+    private final transient Map<String, String> headers;
+
+    public ApiException(int status, String code, String message, Map<String, String> headers) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.headers = Map.copyOf(headers);
+    }
+
+    public ApiException(int status, String code, String message) {
+        this(status, code, message, Map.of());
+    }
+
+    /** 400 {@code invalid_request}: the message must name the field. */
+    public static ApiException invalid(String message) {
+        return new ApiException(400, ErrorCodes.INVALID_REQUEST, message);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    /** Extra response headers, such as {@code Retry-After}. */
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    public ErrorResponse body() {
+        return ErrorResponse.of(code, getMessage());
+    }
+}

@@ -1,0 +1,65 @@
+package ai.adaptserve.function.api;
+
+/** The {@code error.code} values of the API. */
+public final class ErrorCodes {
+    private ErrorCodes() {}
+
+    /** 400: the body is not JSON. */
+    public static final String INVALID_JSON = "invalid_json";
+    /** 400: a field is missing, unknown, of the wrong type or out of range; the message names it. */
+    public static final String INVALID_REQUEST = "invalid_request";
+    /** 400: the {@code adapter} asked for does not exist. */
+    public static final String ADAPTER_NOT_FOUND = "adapter_not_found";
+    /** 400: a valid option this server does not offer yet (such as {@code stream}). */
+    public static final String UNSUPPORTED = "unsupported";
+    /** 404: no such endpoint or resource. */
+    public static final String NOT_FOUND = "not_found";
+    /** 405: the endpoint exists but not with this method. */
+    public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
+    /** 406: the client accepts no media type the endpoint produces. */
+    public static final String NOT_ACCEPTABLE = "not_acceptable";
+    /** 413: the body is larger than {@code adaptserve.limits.max-body-bytes}. */
+    public static final String BODY_TOO_LARGE = "body_too_large";
+    /** 413: the prompt is longer than {@code adaptserve.limits.max-prompt-chars} or the model's context. */
+    public static final String PROMPT_TOO_LONG = "prompt_too_long";
+    /** 415: the body's media type is not accepted. */
+    public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
+    /** 429: every generation slot and queue place is taken; retry after {@code Retry-After} seconds. */
+    public static final String OVERLOADED = "overloaded";
+    /** 503: the model is still loading. */
+    public static final String MODEL_LOADING = "model_loading";
+    /** 503: the model failed to load, or the instance is shutting down. */
+    public static final String MODEL_UNAVAILABLE = "model_unavailable";
+    /** 500: a bug; the message carries an id to find the details in the logs. */
+    public static final String INTERNAL = "internal";
+
+    /** A code for an HTTP status that has no more specific one. */
+    public static String forStatus(int status) {
+        return switch (status) {
+            case 400 -> INVALID_REQUEST;
+            case 404 -> NOT_FOUND;
+            case 405 -> METHOD_NOT_ALLOWED;
+            case 406 -> NOT_ACCEPTABLE;
+            case 413 -> BODY_TOO_LARGE;
+            case 415 -> UNSUPPORTED_MEDIA_TYPE;
+            case 429 -> OVERLOADED;
+            case 503 -> MODEL_UNAVAILABLE;
+            default -> status >= 500 ? INTERNAL : "http_" + status;
+        };
+    }
+
+    /** A message for an HTTP status, without details of the request. */
+    public static String messageForStatus(int status) {
+        return switch (status) {
+            case 400 -> "bad request";
+            case 404 -> "no such resource";
+            case 405 -> "method not allowed on this resource";
+            case 406 -> "no acceptable media type; this API produces application/json";
+            case 413 -> "request body too large";
+            case 415 -> "unsupported media type; send application/json";
+            case 429 -> "too many requests";
+            case 503 -> "service unavailable";
+            default -> status >= 500 ? "internal error" : "HTTP " + status;
+        };
+    }
+}

@@ -1,0 +1,149 @@
+package ai.adaptserve.function.config;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import io.quarkus.runtime.configuration.MemorySize;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * Checks {@link AdaptServeConfig} when the application starts, before the model is loaded: a bad value stops
+ * start-up with a message naming its key, rather than failing on the first request.
+ */
+@ApplicationScoped
+public class ConfigValidator {
+
+    static final String QUARKUS_MAX_BODY = "quarkus.http.limits.max-body-size";
+
+    private final AdaptServeConfig config;
+    private final Config rawConfig;
+
+    ConfigValidator(AdaptServeConfig config, Config rawConfig) {
+        this.config = config;
+        this.rawConfig = rawConfig;
+    }
+
+    void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
+        Optional<Long> httpLimit =
+                rawConfig.getOptionalValue(QUARKUS_MAX_BODY, MemorySize.class).map(MemorySize::asLongValue);
+        validate(config, httpLimit);
+    }
+
+    /** Throws a {@link ConfigurationException} listing every problem of {@code config}, each naming its key. */
+    public static void validate(AdaptServeConfig config, Optional<Long> httpMaxBodyBytes) {
+        List<Problem> problems = problems(config, httpMaxBodyBytes);
+        if (!problems.isEmpty()) {
+            Set<String> keys = new LinkedHashSet<>();
+            StringBuilder message = new StringBuilder("Invalid AdaptServe configuration:");
+            for (Problem p : problems) {
+                keys.add(p.key());
+                message.append("\n  ").append(p.key()).append(": ").append(p.message());
+            }
+            throw new ConfigurationException(message.toString(), keys);
+        }
+    }
+
+    /** One bad setting. */
+    public record Problem(String key, String message) {}
+
+    /** Every problem of {@code config}; empty when it is valid. */
+    public static List<Problem> problems(AdaptServeConfig config, Optional<Long> httpMaxBodyBytes) {
+        List<Problem> out = new ArrayList<>();
+        String p = "adaptserve.";
+
+        config.model().path().ifPresentOrElse(dir -> checkCheckpoint(dir, out), () -> checkCacheDir(config, out));
+
+        AdaptServeConfig.Limits limits = config.limits();
+        atLeast(out, p + "limits.max-body-bytes", limits.maxBodyBytes(), 64);
+        httpMaxBodyBytes.ifPresent(http -> {
+            if (limits.maxBodyBytes() >= http) {
+                out.add(new Problem(
+                        p + "limits.max-body-bytes",
+                        "must be below " + QUARKUS_MAX_BODY + " (" + http + " bytes), was " + limits.maxBodyBytes()
+                                + "; raise " + QUARKUS_MAX_BODY + " too"));
+            }
+        });
+        atLeast(out, p + "limits.max-prompt-chars", limits.maxPromptChars(), 1);
+        atLeast(out, p + "limits.max-tokens", limits.maxTokens(), 1);
+        atLeast(out, p + "limits.max-samples", limits.maxSamples(), 1);
+
+        AdaptServeConfig.Defaults defaults = config.defaults();
+        int maxTokens = defaults.maxTokens();
+        if (maxTokens < 1 || maxTokens > limits.maxTokens()) {
+            out.add(new Problem(
+                    p + "defaults.max-tokens",
+                    "must be between 1 and adaptserve.limits.max-tokens (" + limits.maxTokens() + "), was "
+                            + maxTokens));
+        }
+        temperature(out, p + "defaults.temperature", defaults.temperature());
+        temperature(out, p + "defaults.sampling-temperature", defaults.samplingTemperature());
+        float topP = defaults.topP();
+        if (!(topP > 0 && topP <= 1)) {
+            out.add(new Problem(p + "defaults.top-p", "must be in (0, 1], was " + topP));
+        }
+
+        AdaptServeConfig.Batch batch = config.batch();
+        atLeast(out, p + "batch.max-concurrent", batch.maxConcurrent(), 1);
+        atLeast(out, p + "batch.max-queued", batch.maxQueued(), 0);
+        notNegative(out, p + "batch.queue-timeout", batch.queueTimeout());
+        notNegative(out, p + "batch.retry-after", batch.retryAfter());
+        return out;
+    }
+
+    private static void checkCheckpoint(Path dir, List<Problem> out) {
+        String key = "adaptserve.model.path";
+        if (!Files.exists(dir)) {
+            out.add(new Problem(key, "no such directory: " + dir));
+        } else if (!Files.isDirectory(dir)) {
+            out.add(new Problem(key, "not a directory: " + dir));
+        } else if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            out.add(new Problem(key, dir + " has no config.json; expected a Hugging Face checkpoint directory"));
+        }
+    }
+
+    private static void checkCacheDir(AdaptServeConfig config, List<Problem> out) {
+        String key = "adaptserve.model.cache-dir";
+        Path dir = config.model().cacheDir().toAbsolutePath();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            out.add(new Problem(key, "not a directory: " + dir));
+            return;
+        }
+        Path existing = dir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+            out.add(new Problem(
+                    key, "cannot create or write " + dir + " (" + existing + " is not a writable directory)"));
+        }
+    }
+
+    private static void atLeast(List<Problem> out, String key, long value, long min) {
+        if (value < min) {
+            out.add(new Problem(key, "must be at least " + min + ", was " + value));
+        }
+    }
+
+    private static void temperature(List<Problem> out, String key, float value) {
+        if (!(value >= 0) || Float.isInfinite(value)) {
+            out.add(new Problem(key, "must be a finite number >= 0, was " + value));
+        }
+    }
+
+    private static void notNegative(List<Problem> out, String key, Duration value) {
+        if (value.isNegative()) {
+            out.add(new Problem(key, "must not be negative, was " + value));
+        }
+    }
+}

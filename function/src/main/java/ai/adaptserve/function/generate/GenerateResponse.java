@@ -1,0 +1,71 @@
+package ai.adaptserve.function.generate;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The answer to {@code POST /v1/generate}.
+ *
+ * @param text the chosen completion
+ * @param task what the request was taken to be
+ * @param adapter the adapter the answer was generated with
+ * @param candidates every sample, with how many samples agreed with it and its total log-probability
+ * @param usage tokens read and generated
+ * @param timingsMs where the time went, in milliseconds
+ */
+public record GenerateResponse(
+        String text,
+        Task task,
+        Adapter adapter,
+        List<Candidate> candidates,
+        Usage usage,
+        @JsonProperty("timings_ms") Timings timingsMs) {
+
+    /**
+     * @param label the task family, or {@code none}
+     * @param confidence of the classification, 0 to 1
+     * @param source {@code classifier}, {@code request} or {@code none}
+     */
+    public record Task(String label, double confidence, String source) {
+        public static final Task NONE = new Task("none", 0, "none");
+    }
+
+    /**
+     * @param id content hash of the adapter, or null for none
+     * @param kind {@code svf}, {@code lora} or {@code none}
+     * @param tier where it came from: {@code memory}, {@code redis}, {@code s3}, {@code trained} or {@code none}
+     * @param trainMs time spent training it for this request
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Adapter(
+            String id,
+            String kind,
+            String tier,
+            @JsonProperty("train_ms") long trainMs) {
+        public static final Adapter NONE = new Adapter(null, "none", "none", 0);
+    }
+
+    /**
+     * @param text the sample's completion
+     * @param votes how many samples produced this same text
+     * @param score the sample's total log-probability
+     */
+    public record Candidate(String text, int votes, double score) {}
+
+    /**
+     * @param promptTokens tokens in the prompt
+     * @param completionTokens tokens generated, over all samples
+     */
+    public record Usage(
+            @JsonProperty("prompt_tokens") int promptTokens,
+            @JsonProperty("completion_tokens") int completionTokens) {}
+
+    /**
+     * @param route classifying the request
+     * @param adapter finding or training the adapter
+     * @param generate running the model
+     * @param total the whole request
+     */
+    public record Timings(long route, long adapter, long generate, long total) {}
+}
