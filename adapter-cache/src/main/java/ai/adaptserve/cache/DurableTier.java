@@ -1,0 +1,30 @@
+package ai.adaptserve.cache;
+
+import java.util.Optional;
+
+/** The tier that must hold an adapter before any other instance hears of it: S3 or a local directory. */
+sealed interface DurableTier extends AutoCloseable permits S3Tier, LocalDirectoryTier {
+
+    AdapterSource source();
+
+    /** Where {@code key} lives, for log lines. */
+    String location(AdapterKey key);
+
+    /**
+     * The stored bytes of {@code key}, or empty. Never returns more than {@code maxBytes + 1} bytes: a longer object is
+     * returned truncated to that, so the envelope check rejects it without the whole object being read.
+     */
+    Optional<byte[]> get(AdapterKey key, long maxBytes) throws TierUnavailableException;
+
+    void put(AdapterKey key, byte[] envelope) throws TierUnavailableException;
+
+    boolean exists(AdapterKey key) throws TierUnavailableException;
+
+    void delete(AdapterKey key) throws TierUnavailableException;
+
+    /** A cheap call that succeeds when the tier works (used while it is down). */
+    void probe() throws TierUnavailableException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,161 @@
+package ai.adaptserve.cache;
+
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The durable tier on S3 (or any S3-compatible endpoint), through the AWS SDK v2 async client.
+ *
+ * <p>Object keys: {@code <prefix>[<tenant>/]adapters/<base-fingerprint>/<id>}. Every call is bounded by
+ * {@code s3.timeout} (retries included). Reads ask for a byte range of at most the largest valid envelope plus one
+ * byte, so an oversized object cannot exhaust memory. Request and response checksums are only used where S3 requires
+ * them (the envelope carries its own SHA-256), which keeps every S3-compatible endpoint working.
+ */
+final class S3Tier implements DurableTier {
+
+    private final AdapterCacheConfig.S3 config;
+    private final S3AsyncClient client;
+
+    S3Tier(AdapterCacheConfig.S3 config) {
+        this.config = config;
+        AwsCredentialsProvider credentials = config.credentials()
+                .<AwsCredentialsProvider>map(c -> StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
+                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+        S3AsyncClientBuilder builder = S3AsyncClient.builder()
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(config.pathStyle())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                        .maxConcurrency(config.maxConcurrency())
+                        .connectionTimeout(config.timeout())
+                        .connectionAcquisitionTimeout(config.timeout()))
+                .overrideConfiguration(o -> o.apiCallTimeout(config.timeout()).retryStrategy(RetryMode.STANDARD));
+        config.endpoint().ifPresent(builder::endpointOverride);
+        this.client = builder.build();
+    }
+
+    @Override
+    public AdapterSource source() {
+        return AdapterSource.S3;
+    }
+
+    String objectKey(AdapterKey key) {
+        return config.prefix()
+                + key.tenant().map(t -> t + "/").orElse("")
+                + "adapters/"
+                + key.baseFingerprint()
+                + "/"
+                + key.id();
+    }
+
+    @Override
+    public String location(AdapterKey key) {
+        return "s3://" + config.bucket() + "/" + objectKey(key);
+    }
+
+    @Override
+    public Optional<byte[]> get(AdapterKey key, long maxBytes) throws TierUnavailableException {
+        try {
+            ResponseBytes<GetObjectResponse> bytes = Await.await(
+                    client.getObject(
+                            r -> r.bucket(config.bucket()).key(objectKey(key)).range("bytes=0-" + maxBytes),
+                            AsyncResponseTransformer.toBytes()),
+                    config.timeout(),
+                    "S3 GET " + location(key));
+            return Optional.of(bytes.asByteArrayUnsafe());
+        } catch (TierUnavailableException e) {
+            if (e.getCause() instanceof NoSuchKeyException) {
+                return Optional.empty();
+            }
+            if (e.getCause() instanceof S3Exception s3 && s3.statusCode() == 416) {
+                // Range not satisfiable: an empty object. Not an envelope; let the check reject it.
+                return Optional.of(new byte[0]);
+            }
+            if (e.getCause() instanceof S3Exception s3 && s3.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void put(AdapterKey key, byte[] envelope) throws TierUnavailableException {
+        Await.await(
+                client.putObject(
+                        r -> r.bucket(config.bucket())
+                                .key(objectKey(key))
+                                .contentLength((long) envelope.length)
+                                .contentType("application/vnd.adaptserve.adapter"),
+                        AsyncRequestBody.fromBytesUnsafe(envelope)),
+                config.timeout(),
+                "S3 PUT " + location(key));
+    }
+
+    @Override
+    public boolean exists(AdapterKey key) throws TierUnavailableException {
+        try {
+            Await.await(
+                    client.headObject(r -> r.bucket(config.bucket()).key(objectKey(key))),
+                    config.timeout(),
+                    "S3 HEAD " + location(key));
+            return true;
+        } catch (TierUnavailableException e) {
+            if (e.getCause() instanceof NoSuchKeyException
+                    || (e.getCause() instanceof S3Exception s3 && s3.statusCode() == 404)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void delete(AdapterKey key) throws TierUnavailableException {
+        Await.await(
+                client.deleteObject(r -> r.bucket(config.bucket()).key(objectKey(key))),
+                config.timeout(),
+                "S3 DELETE " + location(key));
+    }
+
+    /**
+     * HEAD of a key that need not exist: any answer from S3 below 500 (a 404, or a 403 without list permission) shows
+     * the endpoint is back; only no answer, a timeout or a server error counts as down.
+     */
+    @Override
+    public void probe() throws TierUnavailableException {
+        try {
+            Await.await(
+                    client.headObject(r -> r.bucket(config.bucket()).key(config.prefix() + "adapters/.probe")),
+                    config.timeout(),
+                    "S3 HEAD probe");
+        } catch (TierUnavailableException e) {
+            if (e.getCause() instanceof S3Exception s3 && s3.statusCode() > 0 && s3.statusCode() < 500) {
+                return;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
