@@ -140,7 +140,7 @@ public final class LlamaDecoder {
         // Grouped-query attention without repeating K/V: the query heads that share a KV head are stacked.
         NDArray qg = q.reshape(b, kvh, (long) rep * s, hd);
         NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2))
-                .mul(1.0 / Math.sqrt(hd))
+                .mul(scalar(q, 1.0 / Math.sqrt(hd)))
                 .reshape(b, kvh, rep, s, t)
                 .add(mask);
         NDArray probs = scores.softmax(-1).reshape(b, kvh, (long) rep * s, t);
@@ -170,7 +170,7 @@ public final class LlamaDecoder {
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.mul(variance.add(cfg.rmsNormEps()).pow(-0.5)).mul(weight);
+        return x.mul(variance.add(cfg.rmsNormEps()).pow(scalar(x, -0.5))).mul(weight);
     }
 
     private static NDArray project(
@@ -183,6 +183,15 @@ public final class LlamaDecoder {
             Optional<NDArray> bias) {
         NDArray y = adapters.project(step, new MatrixRef(layer, target), x, wT);
         return bias.isPresent() ? y.add(bias.get()) : y;
+    }
+
+    /**
+     * A scalar owned by {@code like}'s manager (the step's), so it lives until the step closes. DJL's
+     * {@code mul(Number)} and {@code pow(Number)} close their scalar right after the op, while autograd may keep it for
+     * the backward pass of training, which then reads freed memory.
+     */
+    private static NDArray scalar(NDArray like, double value) {
+        return like.getManager().create(value);
     }
 
     private static NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {
