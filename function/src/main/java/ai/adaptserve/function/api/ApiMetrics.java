@@ -31,7 +31,7 @@ public class ApiMetrics {
     public static String endpoint(String path) {
         return switch (path) {
             case "/v1/generate", "/v1/models" -> path;
-            default -> "other";
+            default -> path.startsWith("/v1/adapters/") ? "/v1/adapters/{id}" : "other";
         };
     }
 }

@@ -8,8 +8,19 @@ public final class ErrorCodes {
     public static final String INVALID_JSON = "invalid_json";
     /** 400: a field is missing, unknown, of the wrong type or out of range; the message names it. */
     public static final String INVALID_REQUEST = "invalid_request";
-    /** 400: the {@code adapter} asked for does not exist. */
+    /**
+     * The {@code adapter} asked for does not exist: 400 when it is not even a well-formed id ({@code sha256:} and 64
+     * lower-case hex digits), 404 when no tier holds it.
+     */
     public static final String ADAPTER_NOT_FOUND = "adapter_not_found";
+    /** 422 (or 500 for one the server trained itself): the stored adapter failed verification and is not used. */
+    public static final String ADAPTER_INVALID = "adapter_invalid";
+    /** 503: the adapter is still being trained; retry after {@code Retry-After} seconds (the same request reuses it). */
+    public static final String ADAPTER_TRAINING = "adapter_training";
+    /** 422 (the request's data cannot be trained on) or 500: test-time training failed; nothing was cached. */
+    public static final String TRAINING_FAILED = "training_failed";
+    /** 413: the document is longer than {@code adaptserve.limits.max-document-chars}. */
+    public static final String DOCUMENT_TOO_LONG = "document_too_long";
     /** 400: a valid option this server does not offer yet (such as {@code stream}). */
     public static final String UNSUPPORTED = "unsupported";
     /** 404: no such endpoint or resource. */
@@ -41,6 +52,7 @@ public final class ErrorCodes {
             case 405 -> METHOD_NOT_ALLOWED;
             case 406 -> NOT_ACCEPTABLE;
             case 413 -> BODY_TOO_LARGE;
+            case 422 -> "unprocessable";
             case 415 -> UNSUPPORTED_MEDIA_TYPE;
             case 429 -> OVERLOADED;
             case 503 -> MODEL_UNAVAILABLE;

@@ -1,9 +1,11 @@
 package ai.adaptserve.function.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,6 +26,12 @@ public interface AdaptServeConfig {
 
     /** Admission control: how many generations run at once and how many wait. */
     Batch batch();
+
+    /** Test-time training: the LoRA trained on a request's {@code examples} or {@code document}. */
+    Ttt ttt();
+
+    /** Adapters once they are in the cache. */
+    Adapters adapters();
 
     /** The base model. */
     interface Model {
@@ -55,6 +63,18 @@ public interface AdaptServeConfig {
         /** Largest {@code samples} (candidates generated for one request). */
         @WithDefault("16")
         int maxSamples();
+
+        /** Most {@code examples} one request may carry. */
+        @WithDefault("32")
+        int maxExamples();
+
+        /** Longest {@code input} or {@code output} of one example, in characters. */
+        @WithDefault("2048")
+        int maxExampleChars();
+
+        /** Longest {@code document}, in characters; a longer one is answered with 413. */
+        @WithDefault("65536")
+        int maxDocumentChars();
     }
 
     /** Values used when a request leaves a decoding setting out. */
@@ -96,5 +116,99 @@ public interface AdaptServeConfig {
         /** The {@code Retry-After} sent with a 429, rounded up to whole seconds. */
         @WithDefault("1s")
         Duration retryAfter();
+    }
+
+    /**
+     * Test-time training. Every value except {@code max-wall-time} and {@code wait-timeout} is part of the adapter's
+     * id: changing one trains new adapters rather than reusing the old ones.
+     */
+    interface Ttt {
+        /** LoRA rank of every target matrix. */
+        @WithDefault("4")
+        int rank();
+
+        /** LoRA alpha; the update is scaled by alpha / rank. */
+        @WithDefault("8")
+        float alpha();
+
+        /** AdamW learning rate. */
+        @WithDefault("0.005")
+        float learningRate();
+
+        /** Most optimizer steps of one training (examples: one step per mini-batch; document: one per chunk). */
+        @WithDefault("12")
+        int steps();
+
+        /** Examples per optimizer step. */
+        @WithDefault("8")
+        int batchSize();
+
+        /**
+         * Matrices of every layer that get a LoRA: {@code q}, {@code k}, {@code v}, {@code o}, {@code gate},
+         * {@code up}, {@code down}.
+         */
+        @WithDefault("q,k,v,o,gate,up,down")
+        List<String> targets();
+
+        /** Also put a LoRA on the output head. */
+        @WithDefault("false")
+        boolean head();
+
+        /** Seed of the LoRA initialisation and of the mini-batch order. */
+        @WithDefault("0")
+        long seed();
+
+        /**
+         * A training stops after this long even if steps are left (setup included); the adapter is then what the
+         * steps so far made. Not part of the id.
+         */
+        @WithDefault("10s")
+        Duration maxWallTime();
+
+        /**
+         * How long a request waits for its adapter to be trained (here or on another instance) before it is answered
+         * 503 with {@code Retry-After}; the training goes on and its adapter is cached. Not part of the id.
+         */
+        @WithDefault("120s")
+        Duration waitTimeout();
+
+        /**
+         * Trainings run at the same time on this instance; more wait for a free trainer (their requests wait up to
+         * {@code wait-timeout}). Training steps take turns on the engine anyway, so more than a few only adds memory.
+         * Not part of the id.
+         */
+        @WithDefault("2")
+        int maxConcurrent();
+
+        /**
+         * Right after the model loads, run one training step and one adapted forward pass (result discarded), so that
+         * the first request that trains does not pay the engine's one-time set-up of autograd (seconds on CPU).
+         */
+        @WithDefault("true")
+        boolean warmUp();
+
+        /** Document test-time training. */
+        Document document();
+
+        /** Document test-time training (next-token prediction on the document, chunk by chunk). */
+        interface Document {
+            /** Tokens per chunk; one optimizer step each. */
+            @WithDefault("64")
+            int chunkTokens();
+
+            /** Passes over the document (within {@code adaptserve.ttt.steps}). */
+            @WithDefault("1")
+            int passes();
+        }
+    }
+
+    /** Adapters once they are in the cache. */
+    interface Adapters {
+        /**
+         * Bytes of parsed adapters (by their F32 parameters) kept ready for the forward pass, so that a hot adapter is
+         * not parsed and verified again on every request.
+         */
+        @WithDefault("64M")
+        MemorySize parsedCacheBytes();
     }
 }

@@ -77,6 +77,9 @@ public class ConfigValidator {
         atLeast(out, p + "limits.max-prompt-chars", limits.maxPromptChars(), 1);
         atLeast(out, p + "limits.max-tokens", limits.maxTokens(), 1);
         atLeast(out, p + "limits.max-samples", limits.maxSamples(), 1);
+        atLeast(out, p + "limits.max-examples", limits.maxExamples(), 2);
+        atLeast(out, p + "limits.max-example-chars", limits.maxExampleChars(), 1);
+        atLeast(out, p + "limits.max-document-chars", limits.maxDocumentChars(), 1);
 
         AdaptServeConfig.Defaults defaults = config.defaults();
         int maxTokens = defaults.maxTokens();
@@ -98,6 +101,31 @@ public class ConfigValidator {
         atLeast(out, p + "batch.max-queued", batch.maxQueued(), 0);
         notNegative(out, p + "batch.queue-timeout", batch.queueTimeout());
         notNegative(out, p + "batch.retry-after", batch.retryAfter());
+
+        AdaptServeConfig.Ttt ttt = config.ttt();
+        atLeast(out, p + "ttt.rank", ttt.rank(), 1);
+        positive(out, p + "ttt.alpha", ttt.alpha());
+        positive(out, p + "ttt.learning-rate", ttt.learningRate());
+        atLeast(out, p + "ttt.steps", ttt.steps(), 1);
+        atLeast(out, p + "ttt.batch-size", ttt.batchSize(), 1);
+        targets(out, p + "ttt.targets", ttt.targets());
+        if (!ttt.maxWallTime().isPositive()) {
+            out.add(new Problem(p + "ttt.max-wall-time", "must be positive, was " + ttt.maxWallTime()));
+        }
+        notNegative(out, p + "ttt.wait-timeout", ttt.waitTimeout());
+        atLeast(out, p + "ttt.max-concurrent", ttt.maxConcurrent(), 1);
+        atLeast(out, p + "ttt.document.chunk-tokens", ttt.document().chunkTokens(), 1);
+        atLeast(out, p + "ttt.document.passes", ttt.document().passes(), 1);
+
+        try {
+            atLeast(
+                    out,
+                    p + "adapters.parsed-cache-bytes",
+                    config.adapters().parsedCacheBytes().asLongValue(),
+                    0);
+        } catch (ArithmeticException e) {
+            out.add(new Problem(p + "adapters.parsed-cache-bytes", "must be at most " + Long.MAX_VALUE + " bytes"));
+        }
         return out;
     }
 
@@ -132,6 +160,32 @@ public class ConfigValidator {
     private static void atLeast(List<Problem> out, String key, long value, long min) {
         if (value < min) {
             out.add(new Problem(key, "must be at least " + min + ", was " + value));
+        }
+    }
+
+    /** The names of {@code adaptserve.ttt.targets}: matrices of a layer, not the head (that is {@code ttt.head}). */
+    static final List<String> TARGET_NAMES = List.of("q", "k", "v", "o", "gate", "up", "down");
+
+    private static void targets(List<Problem> out, String key, List<String> targets) {
+        if (targets.isEmpty()) {
+            out.add(new Problem(key, "must name at least one matrix of " + TARGET_NAMES));
+        }
+        for (String t : targets) {
+            if (!TARGET_NAMES.contains(t)) {
+                out.add(new Problem(
+                        key,
+                        "unknown matrix '" + t + "'; known: " + String.join(", ", TARGET_NAMES)
+                                + (t.equals("head") ? " (the head is adaptserve.ttt.head=true)" : "")));
+            }
+        }
+        if (targets.size() != new LinkedHashSet<>(targets).size()) {
+            out.add(new Problem(key, "names a matrix twice: " + targets));
+        }
+    }
+
+    private static void positive(List<Problem> out, String key, float value) {
+        if (!(value > 0) || Float.isInfinite(value)) {
+            out.add(new Problem(key, "must be a finite number > 0, was " + value));
         }
     }
 

@@ -9,10 +9,12 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * field of anything invalid; optional decoding settings are {@code null} when the client left them out.
  *
  * @param prompt the query (for few-shot tasks: the test input)
- * @param examples few-shot demonstrations (accepted; test-time training is not applied yet)
- * @param document long context to learn from (accepted; not used yet)
+ * @param examples few-shot demonstrations: with {@code adapter} {@code auto} and 2 or more, a LoRA is trained on them
+ *     (test-time training); always rendered in context before the prompt
+ * @param document long context to learn from: with {@code adapter} {@code auto}, a LoRA is trained on it and the
+ *     prompt is answered without it in context; otherwise it is put in context
  * @param task a known task family (accepted; not used yet)
- * @param adapter {@code auto} or {@code none}; adapter ids are not served yet
+ * @param adapter {@code auto}, {@code none}, or an adapter id ({@code sha256:…})
  * @param maxTokens most tokens to generate
  * @param temperature 0 decodes greedily
  * @param topP nucleus mass in (0, 1]
@@ -27,8 +29,11 @@ public record GenerateRequest(
         @Schema(required = true, description = "The query (for few-shot tasks: the test input)")
         String prompt,
 
-        @Schema(description = "Few-shot demonstrations") List<Example> examples,
-        @Schema(description = "Long context to learn from") String document,
+        @Schema(description = "Few-shot demonstrations; with 2 or more (and adapter auto) a LoRA is trained on them")
+        List<Example> examples,
+
+        @Schema(description = "Long context to learn from; with adapter auto a LoRA is trained on it")
+        String document,
 
         @Schema(description = "A known task family; skips classification")
         String task,

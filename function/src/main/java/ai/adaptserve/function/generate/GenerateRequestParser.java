@@ -1,5 +1,6 @@
 package ai.adaptserve.function.generate;
 
+import ai.adaptserve.function.adapter.AdapterService;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.config.AdaptServeConfig;
@@ -45,6 +46,8 @@ final class GenerateRequestParser {
     static final int MAX_STOP_CHARS = 64;
     private static final Pattern TASK = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
     private static final int ECHO_CHARS = 40;
+    static final String AUTO = "auto";
+    static final String NONE = "none";
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -82,7 +85,7 @@ final class GenerateRequestParser {
 
         String prompt = prompt(root.get("prompt"));
         List<GenerateRequest.Example> examples = examples(root.get("examples"));
-        String document = optionalString(root, "document");
+        String document = document(optionalString(root, "document"));
         String task = optionalString(root, "task");
         if (task != null && !TASK.matcher(task).matches()) {
             throw ApiException.invalid(
@@ -90,12 +93,24 @@ final class GenerateRequestParser {
         }
         String adapter = optionalString(root, "adapter");
         if (adapter == null) {
-            adapter = "auto";
-        } else if (!adapter.equals("auto") && !adapter.equals("none")) {
+            adapter = AUTO;
+        } else if (!adapter.equals(AUTO) && !adapter.equals(NONE) && !AdapterService.isId(adapter)) {
             throw new ApiException(
                     400,
                     ErrorCodes.ADAPTER_NOT_FOUND,
-                    "adapter " + quote(adapter) + " not found; this server offers \"auto\" and \"none\"");
+                    "adapter " + quote(adapter) + " not found: it must be \"auto\", \"none\" or an adapter id"
+                            + " (sha256: followed by 64 lower-case hex digits)");
+        }
+        if (adapter.equals(AUTO) && examples.size() == 1) {
+            throw ApiException.invalid("examples: test-time training needs at least 2 examples, got 1; send"
+                    + " \"adapter\": \"none\" to use a single example in context only");
+        }
+        if (adapter.equals(AUTO) && examples.size() >= 2 && document != null) {
+            throw new ApiException(
+                    400,
+                    ErrorCodes.UNSUPPORTED,
+                    "examples and document: test-time training on both at once is not supported; send one of them,"
+                            + " or \"adapter\": \"none\" to use both in context");
         }
         Integer maxTokens = optionalInt(root, "max_tokens", 1, limits.maxTokens());
         Float temperature = optionalFloat(root, "temperature");
@@ -161,13 +176,17 @@ final class GenerateRequestParser {
         return prompt;
     }
 
-    private static List<GenerateRequest.Example> examples(JsonNode node) {
+    private List<GenerateRequest.Example> examples(JsonNode node) {
         node = present(node);
         if (node == null) {
             return List.of();
         }
         if (!node.isArray()) {
             throw ApiException.invalid("examples must be an array of {input, output} objects, got " + describe(node));
+        }
+        if (node.size() > limits.maxExamples()) {
+            throw ApiException.invalid(
+                    "examples has " + node.size() + " items; at most " + limits.maxExamples() + " are allowed");
         }
         List<GenerateRequest.Example> out = new ArrayList<>(node.size());
         for (int i = 0; i < node.size(); i++) {
@@ -184,11 +203,54 @@ final class GenerateRequestParser {
                             "unknown field " + quote(where + "." + name) + "; an example has input and output");
                 }
             }
-            out.add(new GenerateRequest.Example(
-                    requiredString(example.get("input"), where + ".input"),
-                    requiredString(example.get("output"), where + ".output")));
+            String input = exampleText(example.get("input"), where + ".input");
+            String output = exampleText(example.get("output"), where + ".output");
+            if (output.indexOf('\n') >= 0 || output.indexOf('\r') >= 0) {
+                throw ApiException.invalid(
+                        where + ".output must not contain a line break: an answer ends at the first one");
+            }
+            out.add(new GenerateRequest.Example(input, output));
         }
         return out;
+    }
+
+    private String exampleText(JsonNode node, String field) {
+        String s = requiredString(node, field);
+        if (s.length() > limits.maxExampleChars()) {
+            throw ApiException.invalid(
+                    field + " is " + s.length() + " characters; the limit is " + limits.maxExampleChars());
+        }
+        requireUnicode(s, field);
+        return s;
+    }
+
+    private String document(String document) {
+        if (document == null) {
+            return null;
+        }
+        if (document.isEmpty()) {
+            throw ApiException.invalid("document must not be empty");
+        }
+        if (document.length() > limits.maxDocumentChars()) {
+            throw new ApiException(
+                    413,
+                    ErrorCodes.DOCUMENT_TOO_LONG,
+                    "document is " + document.length() + " characters; the limit is " + limits.maxDocumentChars());
+        }
+        requireUnicode(document, "document");
+        return document;
+    }
+
+    /** Refuses text with an unpaired surrogate (JSON escapes allow one; it has no UTF-8 form to hash or tokenize). */
+    private static void requireUnicode(String s, String field) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ApiException.invalid(field + " is not valid Unicode: unpaired surrogate at character " + i);
+            }
+        }
     }
 
     private static List<String> stop(JsonNode node) {

@@ -1,17 +1,20 @@
 package ai.adaptserve.function.generate;
 
+import ai.adaptserve.function.adapter.AdapterService;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.api.BoundedBody;
 import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.api.ErrorResponse;
 import ai.adaptserve.function.config.AdaptServeConfig;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -53,10 +56,19 @@ public class GenerateResource {
             responseCode = "400",
             description = "Malformed or invalid request; the message names the field",
             content = @Content(schema = @Schema(implementation = ErrorResponse.class)))
-    @APIResponse(responseCode = "413", description = "Body or prompt past the configured limits")
+    @APIResponse(
+            responseCode = "404",
+            description = "The adapter id asked for is in no tier",
+            content = @Content(schema = @Schema(implementation = ErrorResponse.class)))
+    @APIResponse(responseCode = "413", description = "Body, prompt or document past the configured limits")
+    @APIResponse(
+            responseCode = "422",
+            description = "The adapter failed verification, or the data cannot be trained on")
     @APIResponse(responseCode = "429", description = "Saturated; retry after the Retry-After header's seconds")
-    @APIResponse(responseCode = "503", description = "The model is not loaded yet")
-    public GenerateResponse generate(InputStream body) {
+    @APIResponse(
+            responseCode = "503",
+            description = "The model is not loaded yet, or the adapter is still training (retry after Retry-After)")
+    public GenerateResponse generate(InputStream body, @HeaderParam(AdapterService.TENANT_HEADER) String tenant) {
         long start = System.nanoTime();
         byte[] bytes;
         try {
@@ -65,6 +77,7 @@ public class GenerateResource {
             // The client went away or the transport gave up; either way there is no request to answer.
             throw new ApiException(400, ErrorCodes.INVALID_REQUEST, "the request body could not be read");
         }
-        return service.generate(parser.parse(bytes), start);
+        Optional<String> namespace = AdapterService.tenant(tenant);
+        return service.generate(parser.parse(bytes), namespace, start);
     }
 }

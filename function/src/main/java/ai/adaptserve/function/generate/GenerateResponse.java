@@ -34,8 +34,9 @@ public record GenerateResponse(
     /**
      * @param id content hash of the adapter, or null for none
      * @param kind {@code svf}, {@code lora} or {@code none}
-     * @param tier where it came from: {@code memory}, {@code redis}, {@code s3}, {@code trained} or {@code none}
-     * @param trainMs time spent training it for this request
+     * @param tier where it came from: {@code memory}, {@code redis}, {@code s3}, {@code local} (the local-directory
+     *     tier that stands in for S3 without one), {@code trained} (for this request) or {@code none}
+     * @param trainMs time spent training it for this request (0 unless {@code tier} is {@code trained})
      */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Adapter(

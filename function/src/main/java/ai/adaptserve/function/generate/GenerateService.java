@@ -1,20 +1,28 @@
 package ai.adaptserve.function.generate;
 
+import ai.adaptserve.cache.AdapterSource;
+import ai.adaptserve.function.adapter.AdapterMetrics;
+import ai.adaptserve.function.adapter.AdapterService;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.config.AdaptServeConfig;
 import ai.adaptserve.function.model.ModelHolder;
 import ai.adaptserve.function.model.ServedModel;
+import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
+import ai.adaptserve.model.tasks.FewShotTask;
+import ai.adaptserve.model.tasks.PromptFormat;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Answers one generate request: admission, the batch of samples, the vote. */
+/** Answers one generate request: the adapter (found or trained), admission, the batch of samples, the vote. */
 @ApplicationScoped
 class GenerateService {
 
@@ -22,38 +30,45 @@ class GenerateService {
     private final ModelHolder models;
     private final Admission admission;
     private final GenerationMetrics metrics;
+    private final AdapterService adapters;
+    private final AdapterMetrics adapterMetrics;
 
-    GenerateService(AdaptServeConfig config, ModelHolder models, Admission admission, GenerationMetrics metrics) {
+    GenerateService(
+            AdaptServeConfig config,
+            ModelHolder models,
+            Admission admission,
+            GenerationMetrics metrics,
+            AdapterService adapters,
+            AdapterMetrics adapterMetrics) {
         this.defaults = config.defaults();
         this.models = models;
         this.admission = admission;
         this.metrics = metrics;
+        this.adapters = adapters;
+        this.adapterMetrics = adapterMetrics;
     }
 
     /**
      * @param request a validated request
+     * @param tenant the namespace of the request's adapters, if any
      * @param startNanos when the request arrived, for {@code timings_ms.total}
      */
-    GenerateResponse generate(GenerateRequest request, long startNanos) {
+    GenerateResponse generate(GenerateRequest request, Optional<String> tenant, long startNanos) {
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
-            int promptTokens = model.generator().countTokens(request.prompt());
-            if (promptTokens >= model.contextLength()) {
-                throw new ApiException(
-                        413,
-                        ErrorCodes.PROMPT_TOO_LONG,
-                        "prompt is " + promptTokens + " tokens; the model's context is " + model.contextLength()
-                                + " tokens, including the completion");
-            }
-            List<GenerationParams> params = params(request);
-            List<String> prompts = Collections.nCopies(params.size(), request.prompt());
+            long adaptStart = System.nanoTime();
+            Adaptation adaptation = adapt(model, request, tenant);
+            long adaptNanos = System.nanoTime() - adaptStart;
+
+            List<GenerationParams> params = params(request, adaptation.defaultStop());
+            List<String> prompts = Collections.nCopies(params.size(), adaptation.prompt());
 
             List<Generation> samples;
             long generateNanos;
             Admission.Slot slot = admission.admit();
             long t0 = System.nanoTime();
             try {
-                samples = model.generator().generate(prompts, params);
+                samples = run(model, adaptation, prompts, params);
             } catch (RuntimeException e) {
                 metrics.failed(Duration.ofNanos(System.nanoTime() - t0));
                 throw e;
@@ -68,20 +83,125 @@ class GenerateService {
             int completionTokens =
                     samples.stream().mapToInt(Generation::completionTokens).sum();
             metrics.generated(Duration.ofNanos(generateNanos), completionTokens);
+            GenerateResponse.Adapter used = adaptation.response();
+            adapterMetrics.adapted(used.tier(), used.kind());
 
             Generation chosen = samples.get(Voting.choose(samples, request.vote()));
             return new GenerateResponse(
                     chosen.text(),
                     GenerateResponse.Task.NONE,
-                    GenerateResponse.Adapter.NONE,
+                    used,
                     Voting.candidates(samples),
                     new GenerateResponse.Usage(chosen.promptTokens(), completionTokens),
-                    new GenerateResponse.Timings(0, 0, millis(generateNanos), millis(System.nanoTime() - startNanos)));
+                    new GenerateResponse.Timings(
+                            0, millis(adaptNanos), millis(generateNanos), millis(System.nanoTime() - startNanos)));
+        }
+    }
+
+    /**
+     * What the request is answered with: the prompt as the model sees it, and the adapter, if any.
+     *
+     * @param prompt the rendered prompt (demonstrations and document in context, as the request asks)
+     * @param inOut whether the prompt ends with {@code out: }, so the answer ends at a line break
+     * @param adapter the adapter for every sample, if any
+     */
+    record Adaptation(String prompt, boolean inOut, Optional<AdapterService.Resolved> adapter) {
+
+        /** The stop strings when the request gives none. */
+        List<String> defaultStop() {
+            return inOut ? List.of(PromptFormat.TERMINATOR) : List.of();
+        }
+
+        GenerateResponse.Adapter response() {
+            return adapter.map(r -> new GenerateResponse.Adapter(
+                            r.id(), r.kind(), r.tier(), r.source() == AdapterSource.TRAINED ? r.trainMillis() : 0))
+                    .orElse(GenerateResponse.Adapter.NONE);
+        }
+    }
+
+    /**
+     * Chooses the adapter and renders the prompt. {@code none}: no adapter; examples and document in context. An id:
+     * that adapter (404 if no tier has it), with examples and document in context. {@code auto}: with 2 or more
+     * examples a LoRA trained on them, with a document a LoRA trained on it (the document then stays out of the
+     * context), else none. The prompt is checked against the model's context before anything is trained.
+     */
+    Adaptation adapt(ServedModel model, GenerateRequest request, Optional<String> tenant) {
+        String adapter = request.adapter();
+        List<FewShotTask.Example> demos = request.examples().stream()
+                .map(e -> new FewShotTask.Example(e.input(), e.output()))
+                .toList();
+        if (adapter.equals(GenerateRequestParser.NONE)) {
+            boolean inOut = !demos.isEmpty();
+            return checked(model, render(request, demos, request.document(), inOut), inOut, Optional.empty());
+        }
+        if (AdapterService.isId(adapter)) {
+            AdapterService.Resolved found = adapters.find(model, adapter, tenant)
+                    .orElseThrow(() -> new ApiException(
+                            404,
+                            ErrorCodes.ADAPTER_NOT_FOUND,
+                            "adapter " + adapter + " not found for base model " + model.fingerprint()));
+            boolean inOut = !demos.isEmpty() || found.promptFormat().orElse("").equals(AdapterService.FORMAT_IN_OUT);
+            return checked(model, render(request, demos, request.document(), inOut), inOut, Optional.of(found));
+        }
+        if (demos.size() >= 2) {
+            Adaptation planned = checked(model, render(request, demos, null, true), true, Optional.empty());
+            return withAdapter(planned, adapters.trainOnExamples(model, demos, tenant));
+        }
+        if (request.document() != null) {
+            Adaptation planned = checked(model, render(request, demos, null, false), false, Optional.empty());
+            return withAdapter(planned, adapters.trainOnDocument(model, request.document(), tenant));
+        }
+        return checked(model, request.prompt(), false, Optional.empty());
+    }
+
+    private static Adaptation withAdapter(Adaptation planned, AdapterService.Resolved adapter) {
+        return new Adaptation(planned.prompt(), planned.inOut(), Optional.of(adapter));
+    }
+
+    /**
+     * The prompt as the model sees it: the document (if in context) and a blank line, then either the prompt as it is
+     * or, in the in-out format, every demonstration {@code in: x\nout: y\n} and {@code in: <prompt>\nout: }.
+     */
+    static String render(GenerateRequest request, List<FewShotTask.Example> demos, String document, boolean inOut) {
+        String core = inOut
+                ? PromptFormat.render(null, Map.of(), demos, request.prompt(), PromptFormat.GENERIC)
+                : request.prompt();
+        return document == null ? core : document + "\n\n" + core;
+    }
+
+    private static Adaptation checked(
+            ServedModel model, String prompt, boolean inOut, Optional<AdapterService.Resolved> adapter) {
+        int promptTokens = model.generator().countTokens(prompt);
+        if (promptTokens >= model.contextLength()) {
+            throw new ApiException(
+                    413,
+                    ErrorCodes.PROMPT_TOO_LONG,
+                    "prompt is " + promptTokens + " tokens (examples and document in context included); the model's"
+                            + " context is " + model.contextLength() + " tokens, including the completion");
+        }
+        return new Adaptation(prompt, inOut, adapter);
+    }
+
+    private static List<Generation> run(
+            ServedModel model, Adaptation adaptation, List<String> prompts, List<GenerationParams> params) {
+        if (adaptation.adapter().isEmpty()) {
+            return model.generator().generate(prompts, params);
+        }
+        AdapterService.Resolved adapter = adaptation.adapter().get();
+        LoadedModel loaded = model.loaded().orElseThrow();
+        try {
+            return loaded.generate(
+                    prompts, params, Collections.nCopies(prompts.size(), Optional.of(adapter.adapter())));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(
+                    422,
+                    ErrorCodes.ADAPTER_INVALID,
+                    "adapter " + adapter.id() + " does not fit the served model: " + e.getMessage());
         }
     }
 
     /** One set of decoding settings per sample; samples differ only in their seeds. */
-    List<GenerationParams> params(GenerateRequest request) {
+    List<GenerationParams> params(GenerateRequest request, List<String> defaultStop) {
         int samples = request.samples();
         int maxTokens = request.maxTokens() != null ? request.maxTokens() : defaults.maxTokens();
         float temperature = request.temperature() != null
@@ -91,10 +211,11 @@ class GenerateService {
         long seed = request.seed() != null
                 ? request.seed()
                 : ThreadLocalRandom.current().nextLong();
+        List<String> stop = request.stop().isEmpty() ? defaultStop : request.stop();
         List<GenerationParams> out = new ArrayList<>(samples);
         for (int i = 0; i < samples; i++) {
             try {
-                out.add(new GenerationParams(maxTokens, temperature, topP, request.stop(), sampleSeed(seed, i)));
+                out.add(new GenerationParams(maxTokens, temperature, topP, stop, sampleSeed(seed, i)));
             } catch (IllegalArgumentException e) {
                 // The parser checks every field first; this only guards against the two drifting apart.
                 throw ApiException.invalid("invalid decoding settings: " + e.getMessage());

@@ -6,6 +6,7 @@ import ai.adaptserve.model.LoadedModel;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,11 +26,13 @@ public class ModelLifecycle {
 
     private final AdaptServeConfig config;
     private final ModelHolder holder;
+    private final Event<ModelReady> ready;
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
-    ModelLifecycle(AdaptServeConfig config, ModelHolder holder) {
+    ModelLifecycle(AdaptServeConfig config, ModelHolder holder, Event<ModelReady> ready) {
         this.config = config;
         this.holder = holder;
+        this.ready = ready;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -66,12 +69,22 @@ public class ModelLifecycle {
                     "Model %s ready in %d ms (fingerprint %s, context %d tokens)",
                     served.name(), took.toMillis(), served.fingerprint(), served.contextLength());
         } catch (Throwable e) {
-            String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-            LOG.errorf(e, "Failed to load %s", source);
-            holder.failed(source, reason);
-            if (e instanceof VirtualMachineError vme) {
-                throw vme;
-            }
+            fail(source, e);
+            return;
+        }
+        try {
+            holder.ready().ifPresent(served -> ready.fire(new ModelReady(served)));
+        } catch (RuntimeException e) {
+            LOG.warn("Work after loading the model failed; the model serves regardless", e);
+        }
+    }
+
+    private void fail(String source, Throwable e) {
+        String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        LOG.errorf(e, "Failed to load %s", source);
+        holder.failed(source, reason);
+        if (e instanceof VirtualMachineError vme) {
+            throw vme;
         }
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -34,6 +36,7 @@ class ConfigValidatorTest {
                 .addDefaultInterceptors()
                 .addSystemSources()
                 .withConverter(Duration.class, 200, new DurationConverter())
+                .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                 .withSources(new PropertiesConfigSource(all, "test", 500))
                 .withMapping(AdaptServeConfig.class)
                 .build();
@@ -116,5 +119,34 @@ class ConfigValidatorTest {
     void problems_bodyLimitNotBelowHttpLimit_namesKey() {
         AdaptServeConfig config = config(Map.of("adaptserve.limits.max-body-bytes", Long.toString(16L << 20)));
         assertEquals(List.of("adaptserve.limits.max-body-bytes"), keys(config));
+    }
+
+    @Test
+    void problems_defaults_tttTrainsQuickly() {
+        AdaptServeConfig.Ttt ttt = config(Map.of()).ttt();
+        assertEquals(4, ttt.rank());
+        assertEquals(12, ttt.steps());
+        assertEquals(List.of("q", "k", "v", "o", "gate", "up", "down"), ttt.targets());
+        assertEquals(64L << 20, config(Map.of()).adapters().parsedCacheBytes().asLongValue());
+    }
+
+    @Test
+    void problems_badTtt_nameEachKey() {
+        AdaptServeConfig config = config(Map.of(
+                "adaptserve.ttt.rank", "0",
+                "adaptserve.ttt.learning-rate", "-1",
+                "adaptserve.ttt.targets", "q,head",
+                "adaptserve.ttt.max-wall-time", "0s",
+                "adaptserve.ttt.document.chunk-tokens", "0",
+                "adaptserve.limits.max-examples", "1"));
+        assertEquals(
+                List.of(
+                        "adaptserve.limits.max-examples",
+                        "adaptserve.ttt.rank",
+                        "adaptserve.ttt.learning-rate",
+                        "adaptserve.ttt.targets",
+                        "adaptserve.ttt.max-wall-time",
+                        "adaptserve.ttt.document.chunk-tokens"),
+                keys(config));
     }
 }

@@ -36,6 +36,21 @@ class GenerateRequestParserTest {
         public int maxSamples() {
             return 16;
         }
+
+        @Override
+        public int maxExamples() {
+            return 4;
+        }
+
+        @Override
+        public int maxExampleChars() {
+            return 10;
+        }
+
+        @Override
+        public int maxDocumentChars() {
+            return 50;
+        }
     };
 
     private final GenerateRequestParser parser = new GenerateRequestParser(LIMITS);
@@ -103,6 +118,15 @@ class GenerateRequestParserTest {
                 "{\"prompt\": \"hi\", \"task\": \"no spaces please\"}        | invalid_request   | task",
                 "{\"prompt\": \"hi\", \"document\": 5}                       | invalid_request   | document",
                 "{\"prompt\": \"hi\", \"adapter\": \"sha256:00\"}            | adapter_not_found | adapter",
+                "{\"prompt\": \"hi\", \"adapter\": \"SHA256:\"}              | adapter_not_found | adapter",
+                "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"a\", \"output\": \"b\"}]} | invalid_request | examples",
+                "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"a\", \"output\": \"b\"}, {\"input\": \"c\", \"output\": 7}]} | invalid_request | examples[1].output",
+                "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"a\", \"output\": \"b\\nc\"}]} | invalid_request | examples[0].output",
+                "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"aaaaaaaaaaa\", \"output\": \"b\"}]} | invalid_request | examples[0].input",
+                "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"\\ud800\", \"output\": \"b\"}]} | invalid_request | examples[0].input",
+                "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"a\", \"output\": \"b\"}, {\"input\": \"a\", \"output\": \"b\"}, {\"input\": \"a\", \"output\": \"b\"}, {\"input\": \"a\", \"output\": \"b\"}, {\"input\": \"a\", \"output\": \"b\"}]} | invalid_request | examples",
+                "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"a\", \"output\": \"b\"}, {\"input\": \"c\", \"output\": \"d\"}], \"document\": \"x\"} | unsupported | document",
+                "{\"prompt\": \"hi\", \"document\": \"\"}                    | invalid_request   | document",
             })
     void parse_invalid_400NamingField(String json, String code, String field) {
         ApiException e = assertThrows(ApiException.class, () -> parse(json));
@@ -110,6 +134,33 @@ class GenerateRequestParserTest {
         assertEquals(400, e.status());
         assertEquals(code, e.code());
         assertTrue(e.getMessage().contains(field), e.getMessage());
+    }
+
+    @Test
+    void parse_adapterId_kept() {
+        String id = "sha256:" + "0123456789abcdef".repeat(4);
+
+        GenerateRequest r = parse("{\"prompt\": \"hi\", \"adapter\": \"" + id + "\"}");
+
+        assertEquals(id, r.adapter());
+    }
+
+    @Test
+    void parse_oneExampleInContextOnly_accepted() {
+        GenerateRequest r = parse(
+                "{\"prompt\": \"hi\", \"adapter\": \"none\", \"examples\": [{\"input\": \"a\", \"output\": \"b\"}]}");
+
+        assertEquals(1, r.examples().size());
+    }
+
+    @Test
+    void parse_documentPastLimit_413NamingDocument() {
+        ApiException e = assertThrows(
+                ApiException.class, () -> parse("{\"prompt\": \"hi\", \"document\": \"" + "d".repeat(51) + "\"}"));
+
+        assertEquals(413, e.status());
+        assertEquals("document_too_long", e.code());
+        assertTrue(e.getMessage().startsWith("document"), e.getMessage());
     }
 
     @Test

@@ -173,8 +173,8 @@ class GenerateResourceTest {
     }
 
     @Test
-    void generate_acceptedButUnusedFields_ok() {
-        // Given the adaptation fields this slice accepts but does not use yet
+    void generate_adaptationFieldsWithAdapterNone_inContextOnly() {
+        // Given the adaptation fields with adapter none: one example and a document, used in context only
         given().contentType(ContentType.JSON)
                 .body(Map.of(
                         "prompt", "cba",

@@ -88,13 +88,14 @@ class OperationalEndpointsTest {
 
     @Test
     void openapi_describesGenerate() {
-        // When the OpenAPI document is fetched, then it describes /v1/generate
+        // When the OpenAPI document is fetched, then it describes /v1/generate and /v1/adapters/{id}
         given().accept("application/json")
                 .when()
                 .get("/q/openapi")
                 .then()
                 .statusCode(200)
                 .body("openapi", startsWith("3."))
-                .body("paths.'/v1/generate'.post.summary", containsString("Generate"));
+                .body("paths.'/v1/generate'.post.summary", containsString("Generate"))
+                .body("paths.'/v1/adapters/{id}'.get.summary", containsString("metadata"));
     }
 }
