@@ -1,0 +1,237 @@
+package ai.adaptserve.model.bench;
+
+import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.adapter.Adapter;
+import ai.adaptserve.model.adapter.AdapterFile;
+import ai.adaptserve.model.adapter.LoraAdapter;
+import ai.adaptserve.model.adapter.RandomAdapters;
+import ai.adaptserve.model.adapter.RowAdapterBatch.Execution;
+import ai.adaptserve.model.adapter.ZVector;
+import ai.adaptserve.model.config.ModelConfig;
+import ai.adaptserve.model.llama.DecodeSession;
+import ai.adaptserve.model.train.LoraTrainer;
+import ai.adaptserve.model.train.TrainingBudget;
+import ai.adaptserve.model.train.TrainingExample;
+import ai.adaptserve.model.train.TrainingListener;
+import ai.adaptserve.model.train.TrainingResult;
+import ai.adaptserve.model.train.ZVectorTrainer;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Adapter benchmark (issue 3) on the SmolLM2-135M-shaped checkpoint of {@link ModelThroughputBench}: the cost of SVF
+ * and LoRA in the forward pass against the base model (batch 1 and 8, one shared adapter and 8 distinct ones, each
+ * execution), adapter sizes, and the wall time of one training step. Timings are printed, never asserted.
+ *
+ * <pre>
+ * AdapterBench [modelDir] [--prompt 64] [--steps 16] [--reps 3]
+ * </pre>
+ */
+public final class AdapterBench {
+    private AdapterBench() {}
+
+    record Scenario(String name, int batch, List<Optional<Adapter>> rows, Execution execution) {}
+
+    record Timing(double prefillMs, double stepMs) {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args.length > 0 && !args[0].startsWith("--") ? args[0] : "model-loader/target/bench-models");
+        int prompt = intOpt(args, "--prompt", 64);
+        int steps = intOpt(args, "--steps", 16);
+        int reps = intOpt(args, "--reps", 3);
+        PrintStream log = System.err;
+        PrintStream out = System.out;
+        ModelConfig cfg = ModelThroughputBench.smolLm2Shape();
+        Path f32 = dir.resolve("smollm2-135m-shape-f32");
+        ModelThroughputBench.ensureCheckpoints(cfg, f32, dir.resolve("smollm2-135m-shape-bf16"), log);
+
+        try (LoadedModel model = LoadedModel.load(f32)) {
+            long t0 = System.nanoTime();
+            var ranks = model.svdFactors().ranks();
+            double svdSeconds = (System.nanoTime() - t0) / 1e9;
+            log.printf(
+                    "bench: SVD factors ready in %.1f s (computed now: %s)%n",
+                    svdSeconds, model.svdFactors().computedNow());
+
+            List<ZVector> zs = new ArrayList<>();
+            List<LoraAdapter> loras = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                zs.add(RandomAdapters.z(ranks, 0.1, 100 + i, false));
+                loras.add(RandomAdapters.lora(cfg, LoraTrainer.Config.DEFAULT_TARGETS, false, 8, 200 + i));
+            }
+            List<Scenario> scenarios = new ArrayList<>();
+            for (int b : new int[] {1, 8}) {
+                scenarios.add(new Scenario("base", b, rows(b, i -> Optional.empty()), Execution.AUTO));
+                scenarios.add(new Scenario(
+                        "svf, 1 adapter, factored", b, rows(b, i -> Optional.of(zs.get(0))), Execution.FACTORED));
+                scenarios.add(new Scenario(
+                        "svf, 1 adapter, merged", b, rows(b, i -> Optional.of(zs.get(0))), Execution.MERGED));
+                scenarios.add(new Scenario(
+                        "svf, 1 adapter, delta", b, rows(b, i -> Optional.of(zs.get(0))), Execution.DELTA));
+                scenarios.add(new Scenario(
+                        "lora r8, 1 adapter, delta", b, rows(b, i -> Optional.of(loras.get(0))), Execution.AUTO));
+                scenarios.add(new Scenario(
+                        "lora r8, 1 adapter, merged", b, rows(b, i -> Optional.of(loras.get(0))), Execution.MERGED));
+                if (b == 8) {
+                    scenarios.add(new Scenario(
+                            "svf, 8 adapters, factored", b, rows(b, i -> Optional.of(zs.get(i))), Execution.AUTO));
+                    scenarios.add(new Scenario(
+                            "lora r8, 8 adapters, delta", b, rows(b, i -> Optional.of(loras.get(i))), Execution.AUTO));
+                    scenarios.add(new Scenario(
+                            "mixed: 4 base, 2 svf, 2 lora",
+                            b,
+                            rows(
+                                    b,
+                                    i -> i < 4
+                                            ? Optional.empty()
+                                            : i < 6 ? Optional.of(zs.get(i)) : Optional.of(loras.get(i))),
+                            Execution.AUTO));
+                }
+            }
+            List<String> lines = new ArrayList<>();
+            double[] baseStep = new double[9];
+            for (Scenario s : scenarios) {
+                Timing t = measure(model, s, prompt, steps, reps);
+                if (s.name().equals("base")) {
+                    baseStep[s.batch()] = t.stepMs();
+                }
+                String line = String.format(
+                        Locale.ROOT,
+                        "| %d | %s | %.0f | %.1f | %.2f× |",
+                        s.batch(),
+                        s.name(),
+                        t.prefillMs(),
+                        t.stepMs(),
+                        t.stepMs() / baseStep[s.batch()]);
+                log.println("bench: " + line);
+                lines.add(line);
+            }
+
+            out.println("### Forward cost with adapters");
+            out.println();
+            out.printf(
+                    Locale.ROOT,
+                    "Prompt %d tokens per row, then %d decode steps; median of %d runs. Prefill includes"
+                            + " preparing the adapters (merging, stacking). SVF targets gate/up/down of all 30 layers; LoRA rank 8"
+                            + " on q,k,v,o,gate,up,down. SVD factors: %.1f s (computed now: %s; later starts read the file).%n%n",
+                    prompt,
+                    steps,
+                    reps,
+                    svdSeconds,
+                    model.svdFactors().computedNow());
+            out.println("| batch | adapters | prefill ms | decode ms/step | decode vs base |");
+            out.println("| --- | --- | --- | --- | --- |");
+            lines.forEach(out::println);
+            out.println();
+
+            out.println("### Adapter sizes");
+            out.println();
+            out.println("| adapter | parameters (F32 bytes) | adapter file bytes |");
+            out.println("| --- | --- | --- |");
+            AdapterFile.Metadata meta = new AdapterFile.Metadata(model.fingerprint(), Instant.now(), "{}");
+            out.printf(
+                    Locale.ROOT,
+                    "| z-vector (gate/up/down × 30 layers) | %d | %d |%n",
+                    zs.get(0).parameterBytes(),
+                    AdapterFile.toBytes(zs.get(0), meta).length);
+            for (int r : new int[] {8, 16, 64}) {
+                LoraAdapter l = RandomAdapters.lora(cfg, LoraTrainer.Config.DEFAULT_TARGETS, false, r, 7);
+                out.printf(
+                        Locale.ROOT,
+                        "| LoRA rank %d (q,k,v,o,gate,up,down × 30 layers) | %d | %d |%n",
+                        r,
+                        l.parameterBytes(),
+                        AdapterFile.toBytes(l, meta).length);
+            }
+            out.println();
+
+            List<TrainingExample> data = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                data.add(new TrainingExample(
+                        "in: " + "abcdefgh".repeat(3).substring(i) + "\nout: ",
+                        "hgfedcba".substring(0, 4 + i % 4) + "\n"));
+            }
+            TrainingResult<LoraAdapter> lora = LoraTrainer.train(
+                    model,
+                    data,
+                    LoraTrainer.Config.defaults().withEpochs(3),
+                    TrainingBudget.steps(3),
+                    TrainingListener.NONE);
+            TrainingResult<ZVector> z = ZVectorTrainer.trainCrossEntropy(
+                    model,
+                    data,
+                    ZVectorTrainer.Config.defaults().withEpochs(3),
+                    TrainingBudget.steps(3),
+                    TrainingListener.NONE);
+            out.println("### One training step");
+            out.println();
+            out.println(
+                    "8 examples of about 30 tokens in one mini-batch; wall time of the whole call divided by its steps (setup included).");
+            out.println();
+            out.println("| trainer | steps | ms per step |");
+            out.println("| --- | --- | --- |");
+            out.printf(
+                    Locale.ROOT,
+                    "| LoRA rank 8 (q,k,v,o,gate,up,down) | %d | %.0f |%n",
+                    lora.steps(),
+                    (double) lora.elapsedMs() / lora.steps());
+            out.printf(
+                    Locale.ROOT,
+                    "| z-vector (gate/up/down) | %d | %.0f |%n",
+                    z.steps(),
+                    (double) z.elapsedMs() / z.steps());
+        }
+    }
+
+    interface RowFn {
+        Optional<Adapter> at(int i);
+    }
+
+    static List<Optional<Adapter>> rows(int b, RowFn f) {
+        List<Optional<Adapter>> rows = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            rows.add(f.at(i));
+        }
+        return rows;
+    }
+
+    static Timing measure(LoadedModel model, Scenario s, int prompt, int steps, int reps) {
+        int[][] prompts = ModelThroughputBench.prompts(model.config().vocabSize(), s.batch(), prompt);
+        double[] prefill = new double[reps + 1];
+        double[] step = new double[reps + 1];
+        int[] next = new int[s.batch()];
+        Arrays.fill(next, 65);
+        for (int r = 0; r <= reps; r++) { // run 0 is the warm-up
+            try (DecodeSession session =
+                    new DecodeSession(model.decoder(), s.batch(), model.adapterBatch(s.rows(), s.execution()))) {
+                long t0 = System.nanoTime();
+                session.prefill(prompts);
+                long t1 = System.nanoTime();
+                for (int i = 0; i < steps; i++) {
+                    session.step(next);
+                }
+                long t2 = System.nanoTime();
+                prefill[r] = (t1 - t0) / 1e6;
+                step[r] = (t2 - t1) / 1e6 / steps;
+            }
+        }
+        return new Timing(
+                ModelThroughputBench.median(Arrays.copyOfRange(prefill, 1, reps + 1)),
+                ModelThroughputBench.median(Arrays.copyOfRange(step, 1, reps + 1)));
+    }
+
+    static int intOpt(String[] args, String name, int dflt) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return dflt;
+    }
+}
