@@ -25,6 +25,7 @@ import ai.adaptserve.model.tasks.FewShotTask;
 import ai.adaptserve.model.tasks.PromptFormat;
 import ai.adaptserve.model.train.DocumentTrainer;
 import ai.adaptserve.model.train.LoraTrainer;
+import ai.adaptserve.model.train.StopReason;
 import ai.adaptserve.model.train.TrainingBudget;
 import ai.adaptserve.model.train.TrainingExample;
 import ai.adaptserve.model.train.TrainingListener;
@@ -310,6 +311,15 @@ public class AdapterService {
         }
     }
 
+    /** The training hit {@code max-wall-time}: answered 503, nothing cached, a later request trains again. */
+    static final class TrainingCutShort extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TrainingCutShort(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private Resolved getOrTrain(
             AdapterKey key,
             LoadedModel loaded,
@@ -328,6 +338,11 @@ public class AdapterService {
                     result = train.apply(m);
                 } catch (IllegalArgumentException e) {
                     throw new UnusableData(e.getMessage(), e);
+                }
+                if (result.stopReason() == StopReason.WALL_TIME) {
+                    // The id names the step count; an adapter cut short must not be cached under it for good.
+                    throw new TrainingCutShort("training stopped by adaptserve.ttt.max-wall-time after "
+                            + result.steps() + " steps (" + result.elapsedMs() + " ms)");
                 }
                 AdapterFile.Metadata meta = new AdapterFile.Metadata(fingerprint, Instant.now(), result.summary());
                 byte[] bytes = AdapterFile.toBytes(result.adapter(), meta);
@@ -349,6 +364,14 @@ public class AdapterService {
                     "the adapter " + key.id() + " is still being trained; send the same request again shortly",
                     Map.of("Retry-After", "5"));
         } catch (AdapterCacheException.TrainingFailed e) {
+            if (e.getCause() instanceof TrainingCutShort cut) {
+                LOG.warnf("Test-time training of %s: %s", key.qualifiedId(), cut.getMessage());
+                throw new ApiException(
+                        503,
+                        ErrorCodes.TRAINING_TIMEOUT,
+                        "test-time training took longer than this instance allows; try again later",
+                        Map.of("Retry-After", "5"));
+            }
             if (e.getCause() instanceof UnusableData u) {
                 throw new ApiException(
                         422,

@@ -19,6 +19,8 @@ public final class ErrorCodes {
     public static final String ADAPTER_TRAINING = "adapter_training";
     /** 422 (the request's data cannot be trained on) or 500: test-time training failed; nothing was cached. */
     public static final String TRAINING_FAILED = "training_failed";
+
+    public static final String TRAINING_TIMEOUT = "training_timeout";
     /** 413: the document is longer than {@code adaptserve.limits.max-document-chars}. */
     public static final String DOCUMENT_TOO_LONG = "document_too_long";
     /** 400: a valid option this server does not offer yet (such as {@code stream}). */

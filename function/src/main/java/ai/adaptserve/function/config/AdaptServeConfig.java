@@ -159,10 +159,11 @@ public interface AdaptServeConfig {
         long seed();
 
         /**
-         * A training stops after this long even if steps are left (setup included); the adapter is then what the
-         * steps so far made. Not part of the id.
+         * A safety net: a training still running after this long (setup included) is stopped and fails (503
+         * {@code training_timeout}), and nothing is cached, because the adapter's id promises {@code steps} steps.
+         * Not part of the id.
          */
-        @WithDefault("10s")
+        @WithDefault("60s")
         Duration maxWallTime();
 
         /**
