@@ -10,23 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Damaged bytes planted in Redis and in S3 are detected, deleted, counted, and the adapter is rebuilt. */
-class CorruptionTest {
-
-    @RegisterExtension
-    final RedisServer redis = new RedisServer();
-
-    private final S3Proxy s3 = S3Proxy.shared();
-    private String bucket;
-
-    @BeforeEach
-    void newBucket() {
-        bucket = s3.newBucket();
-    }
+class CorruptionTest extends WithRedisAndS3 {
 
     private String objectKey(AdapterKey key) {
         return "adapters/" + key.baseFingerprint() + "/" + key.id();

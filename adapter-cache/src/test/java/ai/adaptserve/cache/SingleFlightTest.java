@@ -21,23 +21,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Train once: across threads of one instance, across instances sharing Redis and S3, and when the trainer dies. */
-class SingleFlightTest {
-
-    @RegisterExtension
-    final RedisServer redis = new RedisServer();
-
-    private final S3Proxy s3 = S3Proxy.shared();
-    private String bucket;
-
-    @BeforeEach
-    void newBucket() {
-        bucket = s3.newBucket();
-    }
+class SingleFlightTest extends WithRedisAndS3 {
 
     @Test
     void getOrCreate_fiftyConcurrentCallers_trainOnceAndFortyNineJoin() throws Exception {

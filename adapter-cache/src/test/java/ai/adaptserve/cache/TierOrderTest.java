@@ -10,23 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Which tier serves, promotion to faster tiers, Redis TTL and size policy, against real Redis and S3. */
-class TierOrderTest {
-
-    @RegisterExtension
-    final RedisServer redis = new RedisServer();
-
-    private final S3Proxy s3 = S3Proxy.shared();
-    private String bucket;
-
-    @BeforeEach
-    void newBucket() {
-        bucket = s3.newBucket();
-    }
+class TierOrderTest extends WithRedisAndS3 {
 
     @Test
     void put_always_writesS3ThenRedisThenMemory() {
