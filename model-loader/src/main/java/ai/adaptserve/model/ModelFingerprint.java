@@ -1,17 +1,22 @@
 package ai.adaptserve.model;
 
+import ai.adaptserve.model.checkpoint.CheckpointTensors;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.TreeSet;
 
 /**
- * Identity of a base model: SHA-256 over {@code config.json} and every safetensors file, in name order.
+ * Identity of a base model: SHA-256 over {@code config.json} and its weight files, in name order.
  * Adapters are keyed by it, so an adapter trained for one set of weights never matches another.
  */
 public final class ModelFingerprint {
@@ -20,18 +25,9 @@ public final class ModelFingerprint {
     /** The fingerprint as {@code sha256:<hex>}. */
     public static String of(Path dir) throws IOException {
         MessageDigest md = sha256();
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> {
-                        String n = p.getFileName().toString();
-                        return n.equals("config.json") || n.endsWith(".safetensors");
-                    })
-                    .sorted()
-                    .toList();
-        }
         byte[] buf = new byte[1 << 20];
-        for (Path f : files) {
-            md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (Path f : modelFiles(dir)) {
+            md.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
             md.update((byte) 0);
             try (InputStream in = Files.newInputStream(f)) {
                 int n;
@@ -41,6 +37,33 @@ public final class ModelFingerprint {
             }
         }
         return "sha256:" + HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * config.json and exactly the weight files the loader reads ({@code model.safetensors}, else the shards the
+     * index names), in name order. Other files in the directory — the SVD cache written beside the checkpoint,
+     * a README — must not change the identity, or every adapter keyed by it would be orphaned.
+     */
+    static List<Path> modelFiles(Path dir) throws IOException {
+        TreeSet<String> names = new TreeSet<>();
+        names.add("config.json");
+        if (Files.isRegularFile(dir.resolve(CheckpointTensors.SINGLE_FILE))) {
+            names.add(CheckpointTensors.SINGLE_FILE);
+        } else if (Files.isRegularFile(dir.resolve(CheckpointTensors.INDEX_FILE))) {
+            names.add(CheckpointTensors.INDEX_FILE);
+            JsonNode map = new ObjectMapper()
+                    .readTree(dir.resolve(CheckpointTensors.INDEX_FILE).toFile())
+                    .path("weight_map");
+            map.elements().forEachRemaining(v -> names.add(v.asText()));
+        }
+        List<Path> files = new ArrayList<>();
+        for (String n : names) {
+            Path p = dir.resolve(n).normalize();
+            if (p.startsWith(dir.normalize()) && Files.isRegularFile(p)) {
+                files.add(p);
+            }
+        }
+        return files;
     }
 
     private static MessageDigest sha256() {

@@ -149,6 +149,23 @@ class LoadedModelTest {
     }
 
     @Test
+    void secondStart_keepsFingerprintAndReusesSvdFactorsWrittenBesideTheCheckpoint() throws IOException {
+        Path dir = TestModels.write(tmp.resolve("restart"), TestModels.tinyLlama(true, false), 4, TensorDType.F32, 0);
+        String first;
+        try (LoadedModel m = LoadedModel.load(dir)) {
+            first = m.fingerprint();
+            assertTrue(m.svdFactors().computedNow());
+            assertTrue(
+                    m.svdFactors().file().startsWith(dir), m.svdFactors().file().toString());
+        }
+        Files.writeString(dir.resolve("README.md"), "a file beside the weights is not part of the model");
+        try (LoadedModel m = LoadedModel.load(dir)) {
+            assertEquals(first, m.fingerprint());
+            assertTrue(!m.svdFactors().computedNow(), "the second start recomputed the SVD");
+        }
+    }
+
+    @Test
     void tokenizers_hfByteLevelJsonAndByteTokenizer_giveTheSameIds() throws Exception {
         ModelConfig cfg = TestModels.tinyLlama(true, false);
         Path dir = TestModels.write(tmp.resolve("tok"), cfg, 1, TensorDType.F32, 0);

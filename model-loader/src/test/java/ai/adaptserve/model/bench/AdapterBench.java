@@ -94,21 +94,36 @@ public final class AdapterBench {
                             Execution.AUTO));
                 }
             }
+            // Round-robin over the scenarios, so load from other processes falls on every one of them alike.
+            double[][] prefill = new double[scenarios.size()][reps];
+            double[][] step = new double[scenarios.size()][reps];
+            for (int r = -1; r < reps; r++) { // r = -1 is the warm-up round
+                for (int i = 0; i < scenarios.size(); i++) {
+                    Timing t = measureOnce(model, scenarios.get(i), prompt, steps);
+                    if (r >= 0) {
+                        prefill[i][r] = t.prefillMs();
+                        step[i][r] = t.stepMs();
+                    }
+                }
+                log.printf("bench: round %d of %d done%n", r + 1, reps);
+            }
             List<String> lines = new ArrayList<>();
             double[] baseStep = new double[9];
-            for (Scenario s : scenarios) {
-                Timing t = measure(model, s, prompt, steps, reps);
+            for (int i = 0; i < scenarios.size(); i++) {
+                Scenario s = scenarios.get(i);
+                double stepMs = ModelThroughputBench.median(step[i]);
                 if (s.name().equals("base")) {
-                    baseStep[s.batch()] = t.stepMs();
+                    baseStep[s.batch()] = stepMs;
                 }
                 String line = String.format(
                         Locale.ROOT,
-                        "| %d | %s | %.0f | %.1f | %.2f× |",
+                        "| %d | %s | %.0f | %.1f (%s) | %.2f× |",
                         s.batch(),
                         s.name(),
-                        t.prefillMs(),
-                        t.stepMs(),
-                        t.stepMs() / baseStep[s.batch()]);
+                        ModelThroughputBench.median(prefill[i]),
+                        stepMs,
+                        ModelThroughputBench.spread(step[i]),
+                        stepMs / baseStep[s.batch()]);
                 log.println("bench: " + line);
                 lines.add(line);
             }
@@ -117,7 +132,7 @@ public final class AdapterBench {
             out.println();
             out.printf(
                     Locale.ROOT,
-                    "Prompt %d tokens per row, then %d decode steps; median of %d runs. Prefill includes"
+                    "Prompt %d tokens per row, then %d decode steps; median of %d rounds taken round-robin over all rows. Prefill includes"
                             + " preparing the adapters (merging, stacking). SVF targets gate/up/down of all 30 layers; LoRA rank 8"
                             + " on q,k,v,o,gate,up,down. SVD factors: %.1f s (computed now: %s; later starts read the file).%n%n",
                     prompt,
@@ -125,7 +140,7 @@ public final class AdapterBench {
                     reps,
                     svdSeconds,
                     model.svdFactors().computedNow());
-            out.println("| batch | adapters | prefill ms | decode ms/step | decode vs base |");
+            out.println("| batch | adapters | prefill ms | decode ms/step (min-max) | decode vs base |");
             out.println("| --- | --- | --- | --- | --- |");
             lines.forEach(out::println);
             out.println();
@@ -201,29 +216,21 @@ public final class AdapterBench {
         return rows;
     }
 
-    static Timing measure(LoadedModel model, Scenario s, int prompt, int steps, int reps) {
+    static Timing measureOnce(LoadedModel model, Scenario s, int prompt, int steps) {
         int[][] prompts = ModelThroughputBench.prompts(model.config().vocabSize(), s.batch(), prompt);
-        double[] prefill = new double[reps + 1];
-        double[] step = new double[reps + 1];
         int[] next = new int[s.batch()];
         Arrays.fill(next, 65);
-        for (int r = 0; r <= reps; r++) { // run 0 is the warm-up
-            try (DecodeSession session =
-                    new DecodeSession(model.decoder(), s.batch(), model.adapterBatch(s.rows(), s.execution()))) {
-                long t0 = System.nanoTime();
-                session.prefill(prompts);
-                long t1 = System.nanoTime();
-                for (int i = 0; i < steps; i++) {
-                    session.step(next);
-                }
-                long t2 = System.nanoTime();
-                prefill[r] = (t1 - t0) / 1e6;
-                step[r] = (t2 - t1) / 1e6 / steps;
+        try (DecodeSession session =
+                new DecodeSession(model.decoder(), s.batch(), model.adapterBatch(s.rows(), s.execution()))) {
+            long t0 = System.nanoTime();
+            session.prefill(prompts);
+            long t1 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                session.step(next);
             }
+            long t2 = System.nanoTime();
+            return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6 / steps);
         }
-        return new Timing(
-                ModelThroughputBench.median(Arrays.copyOfRange(prefill, 1, reps + 1)),
-                ModelThroughputBench.median(Arrays.copyOfRange(step, 1, reps + 1)));
     }
 
     static int intOpt(String[] args, String name, int dflt) {
