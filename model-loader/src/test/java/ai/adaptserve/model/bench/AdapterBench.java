@@ -117,11 +117,10 @@ public final class AdapterBench {
                 }
                 String line = String.format(
                         Locale.ROOT,
-                        "| %d | %s | %.0f | %.1f (%s) | %.2f× |",
+                        "| %d | %s | %.0f | %s | %.2f× |",
                         s.batch(),
                         s.name(),
                         ModelThroughputBench.median(prefill[i]),
-                        stepMs,
                         ModelThroughputBench.spread(step[i]),
                         stepMs / baseStep[s.batch()]);
                 log.println("bench: " + line);
