@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The base weights of a Llama-family decoder, by their Hugging Face names, as native tensors owned by one
@@ -103,6 +104,58 @@ public final class LlamaWeights implements AutoCloseable {
             m.close();
             throw e;
         }
+    }
+
+    /**
+     * Weights over tensors that already exist, named and shaped as in a checkpoint ({@code [out, in]}): for training
+     * from scratch, where they are one step's parameters, so that training and serving run the same forward pass.
+     * Shapes are checked. The transposed views belong to {@code manager}, which {@link #close} closes; the named
+     * tensors stay with their owners.
+     *
+     * @param tensors the tensor of each Hugging Face name, or null when there is none
+     * @throws IllegalArgumentException for a missing tensor or a shape that does not fit {@code cfg}
+     */
+    public static LlamaWeights of(ModelConfig cfg, NDManager manager, Function<String, NDArray> tensors) {
+        Function<NDArray, NDArray> t = a -> {
+            NDArray view = a.transpose();
+            view.attach(manager);
+            return view;
+        };
+        int h = cfg.hiddenSize();
+        NDArray embed = existing(tensors, "model.embed_tokens.weight", cfg.vocabSize(), h);
+        NDArray head = cfg.tieWordEmbeddings() ? embed : existing(tensors, "lm_head.weight", cfg.vocabSize(), h);
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            boolean bias = cfg.attentionBias();
+            layers.add(new Layer(
+                    existing(tensors, p + "input_layernorm.weight", h),
+                    t.apply(existing(tensors, p + "self_attn.q_proj.weight", cfg.qDim(), h)),
+                    bias ? Optional.of(existing(tensors, p + "self_attn.q_proj.bias", cfg.qDim())) : Optional.empty(),
+                    t.apply(existing(tensors, p + "self_attn.k_proj.weight", cfg.kvDim(), h)),
+                    bias ? Optional.of(existing(tensors, p + "self_attn.k_proj.bias", cfg.kvDim())) : Optional.empty(),
+                    t.apply(existing(tensors, p + "self_attn.v_proj.weight", cfg.kvDim(), h)),
+                    bias ? Optional.of(existing(tensors, p + "self_attn.v_proj.bias", cfg.kvDim())) : Optional.empty(),
+                    t.apply(existing(tensors, p + "self_attn.o_proj.weight", h, cfg.qDim())),
+                    existing(tensors, p + "post_attention_layernorm.weight", h),
+                    t.apply(existing(tensors, p + "mlp.gate_proj.weight", cfg.intermediateSize(), h)),
+                    t.apply(existing(tensors, p + "mlp.up_proj.weight", cfg.intermediateSize(), h)),
+                    t.apply(existing(tensors, p + "mlp.down_proj.weight", h, cfg.intermediateSize()))));
+        }
+        NDArray norm = existing(tensors, "model.norm.weight", h);
+        return new LlamaWeights(cfg, manager, embed.getDataType(), embed, norm, t.apply(head), layers);
+    }
+
+    private static NDArray existing(Function<String, NDArray> tensors, String name, long... expected) {
+        NDArray a = tensors.apply(name);
+        if (a == null) {
+            throw new IllegalArgumentException("tensor " + name + " is missing");
+        }
+        if (!Arrays.equals(a.getShape().getShape(), expected)) {
+            throw new IllegalArgumentException(
+                    "tensor " + name + " has shape " + a.getShape() + ", expected " + Arrays.toString(expected));
+        }
+        return a;
     }
 
     private record Loader(CheckpointTensors tensors, Path dir, NDManager manager, DataType dtype) {
