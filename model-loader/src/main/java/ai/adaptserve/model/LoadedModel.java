@@ -178,8 +178,7 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
         if (adapters.size() != prompts.size()) {
             throw new IllegalArgumentException("need one adapter entry per prompt");
         }
-        SvdFactors factors = needsSvd(adapters) ? svdFactors() : null;
-        return generator.generate(prompts, params, owner -> new RowAdapterBatch(adapters, factors, owner, execution));
+        return generator.generate(prompts, params, adapterBatch(adapters, execution));
     }
 
     /** The adapters of a batch, ready for {@link DecodeSession}; for callers that drive decoding themselves. */

@@ -78,28 +78,19 @@ public final class DecodeSession implements AutoCloseable {
         if (cache.length() != 0) {
             throw new IllegalStateException("prefill runs once per session");
         }
-        int maxLen = 0;
         for (int[] p : prompts) {
             if (p.length == 0) {
                 throw new IllegalArgumentException("a prompt must have at least one token");
             }
-            maxLen = Math.max(maxLen, p.length);
         }
-        pads = new int[batch];
+        LeftPaddedBatch padded = LeftPaddedBatch.of(prompts);
+        pads = padded.pads();
+        keyValid = padded.keyValid();
         nextPosition = new int[batch];
-        keyValid = new boolean[batch][maxLen];
-        int[][] padded = new int[batch][maxLen];
-        int[] positions = new int[batch * maxLen];
         for (int r = 0; r < batch; r++) {
-            pads[r] = maxLen - prompts[r].length;
-            System.arraycopy(prompts[r], 0, padded[r], pads[r], prompts[r].length);
-            for (int j = 0; j < maxLen; j++) {
-                keyValid[r][j] = j >= pads[r];
-                positions[r * maxLen + j] = Math.max(0, j - pads[r]);
-            }
             nextPosition[r] = prompts[r].length;
         }
-        return forward(padded, positions, lastOnly);
+        return forward(padded.tokens(), padded.positions(), lastOnly);
     }
 
     /** Appends one token per row and returns the next-token logits of each row. */

@@ -114,23 +114,15 @@ public final class LlamaDecoder {
      * {@code maxLen - rows[r].length + p} of the result {@code [B, maxLen, vocab]}, which belongs to {@code step}.
      */
     public NDArray logitsAllPositions(NDManager step, int[][] rows, AdapterBatch adapters) {
-        int maxLen = 0;
-        for (int[] r : rows) {
-            maxLen = Math.max(maxLen, r.length);
-        }
-        int b = rows.length;
-        int[][] padded = new int[b][maxLen];
-        int[] positions = new int[b * maxLen];
-        boolean[][] valid = new boolean[b][maxLen];
-        for (int r = 0; r < b; r++) {
-            int pad = maxLen - rows[r].length;
-            System.arraycopy(rows[r], 0, padded[r], pad, rows[r].length);
-            for (int j = 0; j < maxLen; j++) {
-                valid[r][j] = j >= pad;
-                positions[r * maxLen + j] = Math.max(0, j - pad);
-            }
-        }
-        return forward(step, padded, positions, valid, new KvCache(step, cfg.numLayers()), false, adapters);
+        LeftPaddedBatch padded = LeftPaddedBatch.of(rows);
+        return forward(
+                step,
+                padded.tokens(),
+                padded.positions(),
+                padded.keyValid(),
+                new KvCache(step, cfg.numLayers()),
+                false,
+                adapters);
     }
 
     private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int b, int s, int t) {
