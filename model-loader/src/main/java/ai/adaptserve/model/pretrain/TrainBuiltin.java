@@ -40,7 +40,7 @@ import java.util.OptionalDouble;
  *     [--hidden 192 --layers 6 --heads 4 --kv-heads 2 --intermediate 2.75*hidden --context 512 --tied]
  *     [--lr 3e-3] [--warmup steps/20] [--weight-decay 0.1] [--prompt-weight 0.1] [--demo-weight 1]
  *     [--demo-share 0.75]
- *     [--init-std 0.02] [--eval-every 50] [--eval-tasks 520] [--max-minutes M] [--max-mb 16] [--threads N]
+ *     [--init-std 0.02] [--eval-every 50] [--eval-tasks 520] [--train-tasks 13000] [--max-minutes M] [--max-mb 16] [--threads N]
  * </pre>
  *
  * <p>{@code --seed} seeds the initial weights and the data order; {@code --data-seed} is the task suite's seed (its
@@ -56,7 +56,7 @@ public final class TrainBuiltin {
             + " [--hidden H] [--layers L] [--heads A] [--kv-heads K] [--intermediate I] [--context C] [--tied]"
             + " [--lr X] [--warmup N] [--weight-decay X] [--prompt-weight X] [--demo-weight X] [--demo-share X]"
             + " [--init-std X]"
-            + " [--eval-every N] [--eval-tasks N] [--max-minutes M] [--max-mb N] [--threads N]";
+            + " [--eval-every N] [--eval-tasks N] [--train-tasks N] [--max-minutes M] [--max-mb N] [--threads N]";
 
     private static final List<String> VALUED = List.of(
             "--out",
@@ -79,6 +79,7 @@ public final class TrainBuiltin {
             "--init-std",
             "--eval-every",
             "--eval-tasks",
+            "--train-tasks",
             "--max-minutes",
             "--max-mb",
             "--threads");
@@ -109,6 +110,7 @@ public final class TrainBuiltin {
             double initStd,
             int evalEvery,
             int evalTasks,
+            int trainTasks,
             Optional<Double> maxMinutes,
             double maxMb,
             int threads) {}
@@ -213,6 +215,7 @@ public final class TrainBuiltin {
                 doubleArg(v, "--init-std", 0.02, Double.MIN_VALUE),
                 intArg(v, "--eval-every", 50, 0),
                 intArg(v, "--eval-tasks", TaskSuite.Counts.DEFAULT.val(), 0),
+                intArg(v, "--train-tasks", TaskSuite.Counts.DEFAULT.train(), 1),
                 minutes,
                 doubleArg(v, "--max-mb", 16, Double.MIN_VALUE),
                 threads);
@@ -223,8 +226,8 @@ public final class TrainBuiltin {
         JniUtils.setNumThreads(o.threads());
         Instant started = Instant.now();
         out.printf(Locale.ROOT, "generating the task suite (seed %d) ...%n", o.dataSeed());
-        TaskSuite.Counts counts = new TaskSuite.Counts(
-                TaskSuite.Counts.DEFAULT.train(), Math.max(TaskSuite.Counts.DEFAULT.val(), o.evalTasks()), 0, 0, 0);
+        TaskSuite.Counts counts =
+                new TaskSuite.Counts(o.trainTasks(), Math.max(TaskSuite.Counts.DEFAULT.val(), o.evalTasks()), 0, 0, 0);
         TaskSuite.Suite suite = TaskSuite.generate(o.dataSeed(), counts);
         List<FewShotTask> val = suite.val();
         List<PretrainData.Example> valLoss = new ArrayList<>(PretrainData.evaluation(head(val, VAL_LOSS_TASKS), true));
@@ -277,6 +280,9 @@ public final class TrainBuiltin {
                     valPrompts,
                     s -> {
                         writeRow(w, s);
+                        if (s.valLoss().isPresent()) {
+                            saveSnapshot(trainer, o.out(), dtype);
+                        }
                         if (s.step() <= 5 || s.step() % 10 == 0 || s.valLoss().isPresent()) {
                             out.printf(
                                     Locale.ROOT,
@@ -325,6 +331,34 @@ public final class TrainBuiltin {
                     o.out(),
                     dtype,
                     Files.size(o.out().resolve("model.safetensors")) / 1048576.0);
+        }
+    }
+
+    /**
+     * Writes the weights so far to {@code out/snapshot} at each validation point (written beside it, then moved into
+     * place), so a long run can be inspected, or used if it is stopped, before it ends.
+     */
+    private static void saveSnapshot(BaseModelTrainer trainer, Path out, TensorDType dtype) {
+        Path tmp = out.resolve("snapshot.tmp");
+        Path dir = out.resolve("snapshot");
+        try {
+            deleteTree(tmp);
+            trainer.save(tmp, dtype);
+            deleteTree(dir);
+            Files.move(tmp, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the snapshot " + dir, e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 
