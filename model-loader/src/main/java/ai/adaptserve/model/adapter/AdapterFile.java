@@ -1,23 +1,17 @@
 package ai.adaptserve.model.adapter;
 
-import ai.adaptserve.model.checkpoint.MalformedCheckpointException;
-import ai.adaptserve.model.checkpoint.SafetensorsFile;
+import ai.adaptserve.model.checkpoint.ChecksummedSafetensors;
 import ai.adaptserve.model.checkpoint.SafetensorsWriter;
 import ai.adaptserve.model.checkpoint.TensorDType;
-import ai.adaptserve.model.checkpoint.TensorInfo;
 import ai.adaptserve.model.config.ModelConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,12 +48,10 @@ public final class AdapterFile {
     static final String PRESERVE_SUM = "preserve_sum";
     static final String CREATED = "created";
     static final String TRAINING = "training";
-    static final String CHECKSUM = "checksum";
+    static final String CHECKSUM = ChecksummedSafetensors.CHECKSUM;
 
-    private static final Path NAME = Path.of("adapter");
-
-    /** As {@code SafetensorsFile}'s limit on the JSON header. */
-    private static final long MAX_HEADER_BYTES = 100_000_000L;
+    /** What the checksum hashes first, so that an adapter's checksum never fits another kind of file. */
+    private static final String DOMAIN = "adaptserve-adapter-v" + FORMAT_VERSION;
 
     private AdapterFile() {}
 
@@ -135,60 +127,14 @@ public final class AdapterFile {
 
     /** A writer holding the given metadata (plus its checksum) and tensors. Tests use it to build odd files. */
     static SafetensorsWriter assemble(Map<String, String> metadata, Map<String, RawTensor> tensors) {
-        Map<String, TensorView> views = new TreeMap<>();
-        tensors.forEach((name, t) -> views.put(name, new TensorView(t.dtype(), t.shape(), ByteBuffer.wrap(t.bytes()))));
-        SafetensorsWriter w = new SafetensorsWriter();
-        metadata.forEach(w::metadata);
-        w.metadata(CHECKSUM, checksum(metadata, views));
-        new TreeMap<>(tensors).forEach((name, t) -> w.addRaw(name, t.dtype(), t.bytes(), t.shape()));
-        return w;
+        Map<String, ChecksummedSafetensors.Tensor> views = new TreeMap<>();
+        tensors.forEach((name, t) ->
+                views.put(name, new ChecksummedSafetensors.Tensor(t.dtype(), t.shape(), ByteBuffer.wrap(t.bytes()))));
+        return ChecksummedSafetensors.assemble(DOMAIN, metadata, views);
     }
 
     private static String targetsString(Set<MatrixRef> targets) {
         return targets.stream().sorted().map(MatrixRef::key).collect(Collectors.joining(","));
-    }
-
-    // ---------------------------------------------------------------- the checksum
-
-    private record TensorView(TensorDType dtype, long[] shape, ByteBuffer bytes) {}
-
-    /** SHA-256 over every metadata entry but the checksum (by key) and every tensor (by name). */
-    private static String checksum(Map<String, String> metadata, Map<String, TensorView> tensors) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        update(md, "adaptserve-adapter-v" + FORMAT_VERSION);
-        TreeMap<String, String> meta = new TreeMap<>(metadata);
-        meta.remove(CHECKSUM);
-        md.update(ByteBuffer.allocate(4).putInt(meta.size()).flip());
-        meta.forEach((k, v) -> {
-            update(md, k);
-            update(md, v);
-        });
-        md.update(ByteBuffer.allocate(4).putInt(tensors.size()).flip());
-        new TreeMap<>(tensors).forEach((name, t) -> {
-            update(md, name);
-            update(md, t.dtype().safetensorsName());
-            ByteBuffer shape = ByteBuffer.allocate(4 + 8 * t.shape().length).putInt(t.shape().length);
-            for (long d : t.shape()) {
-                shape.putLong(d);
-            }
-            md.update(shape.flip());
-            ByteBuffer b = t.bytes().duplicate();
-            b.position(0);
-            md.update(ByteBuffer.allocate(8).putLong(b.remaining()).flip());
-            md.update(b);
-        });
-        return "sha256:" + HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void update(MessageDigest md, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        md.update(ByteBuffer.allocate(4).putInt(b.length).flip());
-        md.update(b);
     }
 
     // ---------------------------------------------------------------- reading
@@ -219,42 +165,15 @@ public final class AdapterFile {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(expectedBaseFingerprint, "expectedBaseFingerprint");
         Objects.requireNonNull(config, "config");
-        if (bytes.length < 8) {
-            throw new MalformedAdapterException(
-                    "truncated: " + bytes.length + " bytes, shorter than the 8-byte header length");
-        }
-        long headerLen =
-                ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-        // Past SafetensorsFile's header limit, the length field is garbage rather than the file short.
-        if (headerLen > 0 && headerLen <= MAX_HEADER_BYTES && headerLen > bytes.length - 8L) {
-            throw new MalformedAdapterException("truncated: the header is " + headerLen + " bytes but only "
-                    + (bytes.length - 8) + " bytes follow the length field");
-        }
-        SafetensorsFile f;
         try {
-            f = SafetensorsFile.fromBytes(bytes, NAME);
-        } catch (MalformedCheckpointException e) {
-            throw new MalformedAdapterException(
-                    "not a valid safetensors file"
-                            + e.tensor().map(t -> ", tensor '" + t + "'").orElse("")
-                            + ": " + e.problem(),
-                    e);
-        }
-        try (f) {
-            long dataLength = bytes.length - 8 - headerLen;
-            long covered = f.tensors().values().stream()
-                    .mapToLong(TensorInfo::byteLength)
-                    .sum();
-            if (covered != dataLength) {
-                throw new MalformedAdapterException("the data section holds " + (dataLength - covered)
-                        + " bytes beyond the tensors (" + dataLength + " bytes, tensors cover " + covered + ")");
-            }
-            return verify(f, expectedBaseFingerprint, config);
+            return verify(ChecksummedSafetensors.parse(bytes), expectedBaseFingerprint, config);
+        } catch (ChecksummedSafetensors.Invalid e) {
+            throw new MalformedAdapterException(e.getMessage(), e);
         }
     }
 
-    private static Read verify(SafetensorsFile f, String expectedBase, ModelConfig config)
-            throws MalformedAdapterException {
+    private static Read verify(ChecksummedSafetensors.Contents f, String expectedBase, ModelConfig config)
+            throws MalformedAdapterException, ChecksummedSafetensors.Invalid {
         Map<String, String> meta = f.metadata();
         for (String key : List.of(KIND, FORMAT, BASE, TARGETS, CREATED, TRAINING, CHECKSUM)) {
             if (!meta.containsKey(key)) {
@@ -270,19 +189,8 @@ public final class AdapterFile {
             throw new MalformedAdapterException("unknown adapter kind '" + kind + "' (expected svf or lora)");
         }
 
-        Map<String, TensorView> views = new TreeMap<>();
-        for (TensorInfo t : f.tensors().values()) {
-            try {
-                views.put(t.name(), new TensorView(t.dtype(), t.shape(), f.readRaw(t.name())));
-            } catch (MalformedCheckpointException e) {
-                throw new MalformedAdapterException(t.name() + ": " + e.problem(), e);
-            }
-        }
-        String sum = checksum(meta, views);
-        if (!sum.equals(meta.get(CHECKSUM))) {
-            throw new MalformedAdapterException(
-                    "checksum mismatch: the file says " + meta.get(CHECKSUM) + ", its content hashes to " + sum);
-        }
+        Map<String, ChecksummedSafetensors.Tensor> views = f.tensors();
+        ChecksummedSafetensors.verifyChecksum(DOMAIN, f);
         String base = meta.get(BASE);
         if (!base.equals(expectedBase)) {
             throw new MalformedAdapterException(
@@ -311,7 +219,8 @@ public final class AdapterFile {
         return new Read(adapter, metadata);
     }
 
-    private static ZVector zVector(Map<String, String> meta, Map<String, TensorView> views, ModelConfig config)
+    private static ZVector zVector(
+            Map<String, String> meta, Map<String, ChecksummedSafetensors.Tensor> views, ModelConfig config)
             throws MalformedAdapterException {
         String ps = meta.get(PRESERVE_SUM);
         if (!"true".equals(ps) && !"false".equals(ps)) {
@@ -343,7 +252,8 @@ public final class AdapterFile {
         }
     }
 
-    private static LoraAdapter lora(Map<String, String> meta, Map<String, TensorView> views, ModelConfig config)
+    private static LoraAdapter lora(
+            Map<String, String> meta, Map<String, ChecksummedSafetensors.Tensor> views, ModelConfig config)
             throws MalformedAdapterException {
         for (String key : List.of(RANK, ALPHA)) {
             if (!meta.containsKey(key)) {
@@ -442,11 +352,7 @@ public final class AdapterFile {
                 "unknown tensor name '" + name + "' in a " + kind + " adapter (expected " + expected + ")");
     }
 
-    private static float[] floats(TensorView t) {
-        ByteBuffer b = t.bytes().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        b.position(0);
-        float[] out = new float[b.remaining() / 4];
-        b.asFloatBuffer().get(out);
-        return out;
+    private static float[] floats(ChecksummedSafetensors.Tensor t) {
+        return t.floats();
     }
 }
