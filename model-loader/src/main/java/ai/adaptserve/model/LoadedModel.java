@@ -26,6 +26,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -151,6 +153,71 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
     /** Token ids of a prompt as the model sees it (with BOS where the model uses one). */
     public int[] encode(String prompt) {
         return generator.encode(prompt);
+    }
+
+    /** Prompts per forward pass in {@link #promptFeatures}. */
+    static final int FEATURE_BATCH = 16;
+
+    /**
+     * Features of each prompt for routing (feature kind {@code mean+last.v1}), under the base model: the final-normed
+     * hidden state (what the output head reads) averaged over the prompt's tokens, followed by the hidden state at
+     * its last token; {@code 2 * hiddenSize} values per prompt. The prompt is encoded as {@link #encode} does (with
+     * BOS where the model uses one). Prompts are batched by length; padding does not change a prompt's features.
+     *
+     * @throws IllegalArgumentException for a prompt that encodes to no tokens or does not fit the context
+     */
+    public float[][] promptFeatures(List<String> prompts) {
+        int n = prompts.size();
+        int[][] ids = new int[n][];
+        for (int i = 0; i < n; i++) {
+            ids[i] = encode(prompts.get(i));
+            if (ids[i].length == 0) {
+                throw new IllegalArgumentException("prompt " + i + " encodes to no tokens");
+            }
+            if (ids[i].length > config.maxPositionEmbeddings()) {
+                throw new IllegalArgumentException("prompt " + i + " has " + ids[i].length
+                        + " tokens; the context holds " + config.maxPositionEmbeddings());
+            }
+        }
+        // Similar lengths share a batch, so little is spent on padding.
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
+        int hidden = config.hiddenSize();
+        float[][] out = new float[n][];
+        for (int start = 0; start < n; start += FEATURE_BATCH) {
+            int b = Math.min(FEATURE_BATCH, n - start);
+            int[][] rows = new int[b][];
+            for (int r = 0; r < b; r++) {
+                rows[r] = ids[order[start + r]];
+            }
+            float[] h;
+            int maxLen = rows[b - 1].length;
+            try (NDManager step = weights.manager().newSubManager()) {
+                h = decoder.hiddenAllPositions(step, rows, AdapterBatch.NONE).toFloatArray();
+            }
+            for (int r = 0; r < b; r++) {
+                int len = rows[r].length;
+                int base = r * maxLen * hidden;
+                double[] sum = new double[hidden];
+                for (int p = maxLen - len; p < maxLen; p++) {
+                    int off = base + p * hidden;
+                    for (int d = 0; d < hidden; d++) {
+                        sum[d] += h[off + d];
+                    }
+                }
+                float[] f = new float[2 * hidden];
+                int last = base + (maxLen - 1) * hidden;
+                for (int d = 0; d < hidden; d++) {
+                    f[d] = (float) (sum[d] / len);
+                    f[hidden + d] = h[last + d];
+                }
+                out[order[start + r]] = f;
+            }
+        }
+        return out;
     }
 
     @Override

@@ -53,6 +53,22 @@ public final class LlamaDecoder {
             KvCache cache,
             boolean lastOnly,
             AdapterBatch adapters) {
+        NDArray x = layers(step, tokens, positions, keyValid, cache, adapters);
+        if (lastOnly) {
+            x = x.get(":, -1:, :");
+        }
+        NDArray logits = adapters.project(step, MatrixRef.head(), rmsNorm(x, weights.finalNorm()), weights.lmHeadT());
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /** The residual stream after the last layer, {@code [B, S, hidden]}, before the final norm; fills the cache. */
+    private NDArray layers(
+            NDManager step,
+            int[][] tokens,
+            int[] positions,
+            boolean[][] keyValid,
+            KvCache cache,
+            AdapterBatch adapters) {
         int b = tokens.length;
         int s = tokens[0].length;
         long past = cache.length();
@@ -101,11 +117,7 @@ public final class LlamaDecoder {
             NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
             x = x.add(adapters.project(step, new MatrixRef(l, TargetMatrix.DOWN), act, w.downT()));
         }
-        if (lastOnly) {
-            x = x.get(":, -1:, :");
-        }
-        NDArray logits = adapters.project(step, MatrixRef.head(), rmsNorm(x, weights.finalNorm()), weights.lmHeadT());
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return x;
     }
 
     /**
@@ -123,6 +135,25 @@ public final class LlamaDecoder {
                 new KvCache(step, cfg.numLayers()),
                 false,
                 adapters);
+    }
+
+    /**
+     * The final-normed hidden states (what the output head reads) at every position of rows of different lengths,
+     * left-padded as in {@link #logitsAllPositions}, without keeping a cache: {@code [B, maxLen, hidden]} in F32,
+     * owned by {@code step}. Row {@code r}'s position {@code p} is at index {@code maxLen - rows[r].length + p}; the
+     * padding slots hold values that mean nothing.
+     */
+    public NDArray hiddenAllPositions(NDManager step, int[][] rows, AdapterBatch adapters) {
+        LeftPaddedBatch padded = LeftPaddedBatch.of(rows);
+        NDArray x = layers(
+                step,
+                padded.tokens(),
+                padded.positions(),
+                padded.keyValid(),
+                new KvCache(step, cfg.numLayers()),
+                adapters);
+        NDArray h = rmsNorm(x, weights.finalNorm());
+        return h.getDataType() == DataType.FLOAT32 ? h : h.toType(DataType.FLOAT32, false);
     }
 
     private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int b, int s, int t) {
