@@ -1,26 +1,38 @@
 package ai.adaptserve.model.eval;
 
+import ai.adaptserve.model.BuiltinModel;
 import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.ModelOptions;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.tasks.DocumentTask;
+import ai.adaptserve.model.tasks.SyntheticDocuments;
+import ai.adaptserve.model.tasks.TaskFiles;
 import ai.adaptserve.model.tasks.TaskGenerator;
 import ai.adaptserve.model.train.DocumentTrainer;
 import ai.adaptserve.model.train.Perplexity;
 import ai.adaptserve.model.train.TrainingBudget;
 import ai.adaptserve.model.train.TrainingListener;
 import ai.adaptserve.model.train.TrainingResult;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -322,6 +334,103 @@ public final class DocumentEval {
                 t.meanTrainMs(),
                 t.meanTrainSteps());
         return s;
+    }
+
+    static final String USAGE = "usage: DocumentEval (--model DIR | --builtin CACHE_DIR) [--documents FILE.jsonl |"
+            + " --count 5 --data-seed 1] [--kind lora|svf] [--passes 2] [--chunk 64] [--lr X] [--rank 8] [--steps N]"
+            + " [--max-seconds S] [--seed 0] [--continuation-tokens N] [--out summary.json] [--threads 1]";
+
+    /**
+     * Runs the evaluation from the command line: the model from {@code --model} (or the built-in random one under
+     * {@code --builtin}), documents from a JSON Lines file or {@link SyntheticDocuments}; progress to stdout, the
+     * summary JSON to {@code --out} (or stdout).
+     */
+    public static void main(String[] args) throws IOException {
+        Map<String, String> v = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("-h") || args[i].equals("--help") || !args[i].startsWith("--") || i + 1 >= args.length) {
+                System.err.println(USAGE);
+                System.exit(args[i].equals("-h") || args[i].equals("--help") ? 0 : 2);
+            }
+            v.put(args[i], args[++i]);
+        }
+        List<String> known = List.of(
+                "--model",
+                "--builtin",
+                "--documents",
+                "--count",
+                "--data-seed",
+                "--kind",
+                "--passes",
+                "--chunk",
+                "--lr",
+                "--rank",
+                "--steps",
+                "--max-seconds",
+                "--seed",
+                "--continuation-tokens",
+                "--out",
+                "--threads");
+        for (String k : v.keySet()) {
+            if (!known.contains(k)) {
+                System.err.println("unknown option " + k + "\n" + USAGE);
+                System.exit(2);
+            }
+        }
+        if (v.containsKey("--model") == v.containsKey("--builtin")) {
+            System.err.println("give one of --model or --builtin\n" + USAGE);
+            System.exit(2);
+        }
+        Path dir = v.containsKey("--model")
+                ? Path.of(v.get("--model"))
+                : BuiltinModel.materialize(Path.of(v.get("--builtin")));
+        List<DocumentTask> docs = v.containsKey("--documents")
+                ? TaskFiles.readDocuments(Path.of(v.get("--documents")))
+                : SyntheticDocuments.generate(
+                        Integer.parseInt(v.getOrDefault("--count", "5")),
+                        Long.parseLong(v.getOrDefault("--data-seed", "1")));
+        DocumentTrainer.Config t = "svf".equals(v.getOrDefault("--kind", "lora"))
+                ? DocumentTrainer.Config.svf()
+                : DocumentTrainer.Config.lora();
+        t = new DocumentTrainer.Config(
+                t.kind(),
+                Integer.parseInt(v.getOrDefault("--chunk", String.valueOf(t.chunkTokens()))),
+                Float.parseFloat(v.getOrDefault("--lr", String.valueOf(t.learningRate()))),
+                Integer.parseInt(v.getOrDefault("--passes", String.valueOf(t.passes()))),
+                Integer.parseInt(v.getOrDefault("--rank", String.valueOf(t.rank()))),
+                t.alpha(),
+                t.targets(),
+                t.seed());
+        TrainingBudget budget = new TrainingBudget(
+                Integer.parseInt(v.getOrDefault("--steps", String.valueOf(Integer.MAX_VALUE))),
+                v.containsKey("--max-seconds")
+                        ? Duration.ofMillis(Math.round(Double.parseDouble(v.get("--max-seconds")) * 1000))
+                        : Duration.ofDays(365));
+        Config cfg = Config.defaults()
+                .withTrainer(t)
+                .withBudget(budget)
+                .withMaxDocuments(docs.size())
+                .withSeed(Long.parseLong(v.getOrDefault("--seed", "0")))
+                .withContinuationTokens(Integer.parseInt(v.getOrDefault("--continuation-tokens", "0")));
+        Engine.getEngine("PyTorch");
+        JniUtils.setNumThreads(Integer.parseInt(v.getOrDefault("--threads", "1")));
+        ModelOptions options = t.kind() == DocumentTrainer.Kind.SVF
+                ? ModelOptions.defaults().withSvdTargets(t.targets())
+                : ModelOptions.defaults();
+        try (LoadedModel model = LoadedModel.load(dir, options)) {
+            Summary s = run(model, docs, cfg, System.out);
+            if (v.containsKey("--out")) {
+                Path out = Path.of(v.get("--out"));
+                Path parent = out.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                Files.writeString(out, s.toJson() + "\n");
+                System.out.println("wrote " + out);
+            } else {
+                System.out.println(s.toJson());
+            }
+        }
     }
 
     static Row evaluate(LoadedModel model, DocumentTask doc, Config cfg, int contBudget) {
