@@ -189,11 +189,32 @@ class LoadedModelTest {
         assertEquals(
                 modified,
                 Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis());
+        assertTrue(Files.isRegularFile(dir.resolve(BuiltinModel.ROUTER_FILE)));
+        assertTrue(Files.isRegularFile(dir.resolve(BuiltinModel.EXPERTS_DIR).resolve("reverse.safetensors")));
         try (LoadedModel m = LoadedModel.load(dir)) {
             assertTrue(m.generate("hi", ai.adaptserve.model.generate.GenerationParams.greedy(4))
                             .completionTokens()
                     > 0);
-            assertEquals(BuiltinModel.CONFIG.maxPositionEmbeddings(), m.contextLength());
+        }
+    }
+
+    @Test
+    void builtinModel_aDamagedCopyIsReplaced() throws IOException {
+        Path dir = BuiltinModel.materialize(tmp);
+        Path weights = dir.resolve("model.safetensors");
+        String fingerprint;
+        try (LoadedModel m = LoadedModel.load(dir)) {
+            fingerprint = m.fingerprint();
+        }
+        byte[] bytes = Files.readAllBytes(weights);
+        bytes[bytes.length - 3] ^= 0x55;
+        Files.write(weights, bytes);
+        Files.delete(dir.resolve(BuiltinModel.ROUTER_FILE));
+
+        assertEquals(dir, BuiltinModel.materialize(tmp));
+        assertTrue(Files.isRegularFile(dir.resolve(BuiltinModel.ROUTER_FILE)));
+        try (LoadedModel m = LoadedModel.load(dir)) {
+            assertEquals(fingerprint, m.fingerprint());
         }
     }
 }

@@ -30,13 +30,13 @@ import ai.adaptserve.model.train.TrainingBudget;
 import ai.adaptserve.model.train.TrainingExample;
 import ai.adaptserve.model.train.TrainingListener;
 import ai.adaptserve.model.train.TrainingResult;
+import ai.adaptserve.model.ttt.TestTimeRecipe;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -51,9 +51,9 @@ import org.jboss.logging.Logger;
 /**
  * Finds adapters in the cache and trains them on a request's data (test-time training), ready for the forward pass.
  *
- * <p><b>Examples</b> ({@link #trainOnExamples}): a LoRA is trained on every demonstration as the prompt
- * {@code in: <input>\nout: } with the completion {@code <output>\n} (the generic phrasing of {@link PromptFormat},
- * without the other demonstrations in the prompt). <b>Documents</b> ({@link #trainOnDocument}): a LoRA is trained by
+ * <p><b>Examples</b> ({@link #trainOnExamples}): a LoRA is trained by the ARC study's recipe ({@link TestTimeRecipe}):
+ * leave-one-out tasks built from the demonstrations (the others in context, in the generic phrasing of
+ * {@link PromptFormat}), under invertible augmentations, with the loss on the held-out outputs. <b>Documents</b> ({@link #trainOnDocument}): a LoRA is trained by
  * next-token prediction on the document, chunk by chunk. Both are keyed by the base model, the hyper-parameters
  * ({@code adaptserve.ttt.*}) and the data, so the same request trains once across the fleet and is then served from
  * the cache. The stored adapter carries {@value #PROMPT_FORMAT} metadata saying how prompts should look to it.
@@ -75,7 +75,7 @@ public class AdapterService {
     public static final String TRAINING = "training";
 
     /** Version of the examples recipe (prompt rendering, loss); part of the key, so a change never reuses old ones. */
-    static final String EXAMPLES_RECIPE = "ttt-examples.v1";
+    static final String EXAMPLES_RECIPE = "ttt-examples.v2";
     /** Version of the document recipe. */
     static final String DOCUMENT_RECIPE = "ttt-document.v1";
 
@@ -183,7 +183,9 @@ public class AdapterService {
     public AdapterKey examplesKey(String baseFingerprint, List<FewShotTask.Example> examples, Optional<String> tenant) {
         AdapterKey.Builder b = loraParams(AdapterKey.builder(baseFingerprint, AdapterKind.LORA))
                 .param("recipe", EXAMPLES_RECIPE)
-                .param("batch", ttt.batchSize());
+                .param("batch", ttt.batchSize())
+                .param("relabels", ttt.relabels())
+                .param("orders", ttt.orders());
         for (FewShotTask.Example e : examples) {
             b.example(e.input(), e.output());
         }
@@ -241,38 +243,39 @@ public class AdapterService {
      */
     public Resolved trainOnExamples(ServedModel model, List<FewShotTask.Example> examples, Optional<String> tenant) {
         LoadedModel loaded = adaptable(model);
-        List<TrainingExample> data = new ArrayList<>(examples.size());
-        for (int i = 0; i < examples.size(); i++) {
-            FewShotTask.Example e = examples.get(i);
-            TrainingExample ex = new TrainingExample(trainingPrompt(e.input()), e.output() + PromptFormat.TERMINATOR);
+        TestTimeRecipe.Config recipe = new TestTimeRecipe.Config(
+                new LoraTrainer.Config(
+                        ttt.rank(),
+                        ttt.alpha(),
+                        targets(),
+                        ttt.head(),
+                        ttt.learningRate(),
+                        0f,
+                        1,
+                        ttt.batchSize(),
+                        ttt.seed()),
+                ttt.steps(),
+                ttt.relabels(),
+                ttt.orders(),
+                ttt.seed());
+        List<TrainingExample> data = TestTimeRecipe.trainingData(examples, recipe);
+        for (TrainingExample ex : data) {
             int tokens = loaded.countTokens(ex.prompt() + ex.completion()) + 1;
             if (tokens > loaded.contextLength()) {
                 throw new ApiException(
                         413,
                         ErrorCodes.PROMPT_TOO_LONG,
-                        "examples[" + i + "] is " + tokens + " tokens as a training sequence; the model's context is "
+                        "examples: a leave-one-out training sequence is " + tokens + " tokens; the model's context is "
                                 + loaded.contextLength() + " tokens");
             }
-            data.add(ex);
         }
-        LoraTrainer.Config config = new LoraTrainer.Config(
-                ttt.rank(),
-                ttt.alpha(),
-                targets(),
-                ttt.head(),
-                ttt.learningRate(),
-                0f,
-                // Enough epochs for the step budget to be the limit.
-                Math.max(1, ttt.steps()),
-                ttt.batchSize(),
-                ttt.seed());
         AdapterKey key = examplesKey(loaded.fingerprint(), examples, tenant);
         return getOrTrain(
                 key,
                 loaded,
                 "examples",
                 FORMAT_IN_OUT,
-                m -> LoraTrainer.train(m, data, config, budget(), TrainingListener.NONE));
+                m -> TestTimeRecipe.train(m, examples, recipe, ttt.maxWallTime(), TrainingListener.NONE));
     }
 
     /**

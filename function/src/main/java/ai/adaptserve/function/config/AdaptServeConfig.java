@@ -44,6 +44,21 @@ public interface AdaptServeConfig {
         /** Where the built-in model is written when {@code adaptserve.model.path} is not set. */
         @WithDefault("${java.io.tmpdir}/adaptserve/builtin")
         Path cacheDir();
+
+        /**
+         * A directory of SVF expert z-vectors, {@code <family>.safetensors}; by default {@code experts/} beside the
+         * checkpoint, if there is one. Without experts no request is routed to one.
+         */
+        Optional<Path> experts();
+
+        /** The task router's file; by default {@code router.safetensors} beside the checkpoint, if there is one. */
+        Optional<Path> router();
+
+        /**
+         * The router's confidence threshold, 0 to 1, instead of the one stored with it: below it a prompt gets no
+         * expert and the base model answers.
+         */
+        Optional<Double> routerThreshold();
     }
 
     /** Limits on what one request may ask for. */
@@ -157,6 +172,17 @@ public interface AdaptServeConfig {
         /** Seed of the LoRA initialisation and of the mini-batch order. */
         @WithDefault("0")
         long seed();
+
+        /**
+         * Colour relabellings added to the training set when the demonstrations are 1-D rows of digits (examples
+         * only; reversal is always added).
+         */
+        @WithDefault("2")
+        int relabels();
+
+        /** Orders of the in-context demonstrations per leave-one-out task (examples only). */
+        @WithDefault("2")
+        int orders();
 
         /**
          * A safety net: a training still running after this long (setup included) is stopped and fails (503

@@ -63,6 +63,21 @@ public class ConfigValidator {
         String p = "adaptserve.";
 
         config.model().path().ifPresentOrElse(dir -> checkCheckpoint(dir, out), () -> checkCacheDir(config, out));
+        config.model().routerThreshold().ifPresent(t -> {
+            if (!(t >= 0 && t <= 1)) {
+                out.add(new Problem(p + "model.router-threshold", "must be between 0 and 1, was " + t));
+            }
+        });
+        config.model().experts().ifPresent(dir -> {
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                out.add(new Problem(p + "model.experts", "is not a directory: " + dir));
+            }
+        });
+        config.model().router().ifPresent(file -> {
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                out.add(new Problem(p + "model.router", "is not a file: " + file));
+            }
+        });
 
         AdaptServeConfig.Limits limits = config.limits();
         atLeast(out, p + "limits.max-body-bytes", limits.maxBodyBytes(), 64);
@@ -108,6 +123,8 @@ public class ConfigValidator {
         positive(out, p + "ttt.learning-rate", ttt.learningRate());
         atLeast(out, p + "ttt.steps", ttt.steps(), 1);
         atLeast(out, p + "ttt.batch-size", ttt.batchSize(), 1);
+        atLeast(out, p + "ttt.relabels", ttt.relabels(), 0);
+        atLeast(out, p + "ttt.orders", ttt.orders(), 1);
         targets(out, p + "ttt.targets", ttt.targets());
         if (!ttt.maxWallTime().isPositive()) {
             out.add(new Problem(p + "ttt.max-wall-time", "must be positive, was " + ttt.maxWallTime()));

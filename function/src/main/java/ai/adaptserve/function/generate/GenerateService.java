@@ -8,7 +8,9 @@ import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.config.AdaptServeConfig;
 import ai.adaptserve.function.model.ModelHolder;
 import ai.adaptserve.function.model.ServedModel;
+import ai.adaptserve.function.route.TaskRouting;
 import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.tasks.FewShotTask;
@@ -32,6 +34,7 @@ class GenerateService {
     private final GenerationMetrics metrics;
     private final AdapterService adapters;
     private final AdapterMetrics adapterMetrics;
+    private final TaskRouting routing;
 
     GenerateService(
             AdaptServeConfig config,
@@ -39,13 +42,15 @@ class GenerateService {
             Admission admission,
             GenerationMetrics metrics,
             AdapterService adapters,
-            AdapterMetrics adapterMetrics) {
+            AdapterMetrics adapterMetrics,
+            TaskRouting routing) {
         this.defaults = config.defaults();
         this.models = models;
         this.admission = admission;
         this.metrics = metrics;
         this.adapters = adapters;
         this.adapterMetrics = adapterMetrics;
+        this.routing = routing;
     }
 
     /**
@@ -58,7 +63,7 @@ class GenerateService {
             ServedModel model = lease.model();
             long adaptStart = System.nanoTime();
             Adaptation adaptation = adapt(model, request, tenant);
-            long adaptNanos = System.nanoTime() - adaptStart;
+            long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
 
             List<GenerationParams> params = params(request, adaptation.defaultStop());
             List<String> prompts = Collections.nCopies(params.size(), adaptation.prompt());
@@ -89,12 +94,15 @@ class GenerateService {
             Generation chosen = samples.get(Voting.choose(samples, request.vote()));
             return new GenerateResponse(
                     chosen.text(),
-                    GenerateResponse.Task.NONE,
+                    adaptation.task(),
                     used,
                     Voting.candidates(samples),
                     new GenerateResponse.Usage(chosen.promptTokens(), completionTokens),
                     new GenerateResponse.Timings(
-                            0, millis(adaptNanos), millis(generateNanos), millis(System.nanoTime() - startNanos)));
+                            millis(adaptation.routeNanos()),
+                            millis(adaptNanos),
+                            millis(generateNanos),
+                            millis(System.nanoTime() - startNanos)));
         }
     }
 
@@ -102,28 +110,60 @@ class GenerateService {
      * What the request is answered with: the prompt as the model sees it, and the adapter, if any.
      *
      * @param prompt the rendered prompt (demonstrations and document in context, as the request asks)
-     * @param inOut whether the prompt ends with {@code out: }, so the answer ends at a line break
-     * @param adapter the adapter for every sample, if any
+     * @param lineAnswer whether the answer ends at a line break (the in-out format, or a task family's expert)
+     * @param weights the adapter for every sample, if any
+     * @param response how the adapter is reported
+     * @param task what the request was taken to be
+     * @param routeNanos time spent classifying the prompt
      */
-    record Adaptation(String prompt, boolean inOut, Optional<AdapterService.Resolved> adapter) {
+    record Adaptation(
+            String prompt,
+            boolean lineAnswer,
+            Optional<Adapter> weights,
+            GenerateResponse.Adapter response,
+            GenerateResponse.Task task,
+            long routeNanos) {
 
         /** The stop strings when the request gives none. */
         List<String> defaultStop() {
-            return inOut ? List.of(PromptFormat.TERMINATOR) : List.of();
+            return lineAnswer ? List.of(PromptFormat.TERMINATOR) : List.of();
         }
 
-        GenerateResponse.Adapter response() {
-            return adapter.map(r -> new GenerateResponse.Adapter(
-                            r.id(), r.kind(), r.tier(), r.source() == AdapterSource.TRAINED ? r.trainMillis() : 0))
-                    .orElse(GenerateResponse.Adapter.NONE);
+        Adaptation with(AdapterService.Resolved r) {
+            return new Adaptation(
+                    prompt,
+                    lineAnswer,
+                    Optional.of(r.adapter()),
+                    new GenerateResponse.Adapter(
+                            r.id(), r.kind(), r.tier(), r.source() == AdapterSource.TRAINED ? r.trainMillis() : 0),
+                    task,
+                    routeNanos);
+        }
+
+        Adaptation with(TaskRouting.Decision d, long nanos) {
+            GenerateResponse.Task t = new GenerateResponse.Task(d.label().orElse("none"), d.confidence(), d.source());
+            if (d.expert().isEmpty()) {
+                return new Adaptation(prompt, lineAnswer, weights, response, t, nanos);
+            }
+            return new Adaptation(
+                    prompt,
+                    true,
+                    Optional.of(d.expert().get()),
+                    new GenerateResponse.Adapter(EXPERT_ID_PREFIX + d.label().orElseThrow(), "svf", "memory", 0),
+                    t,
+                    nanos);
         }
     }
+
+    /** The adapter id reported for a family's expert: {@code expert:<family>}. */
+    static final String EXPERT_ID_PREFIX = "expert:";
 
     /**
      * Chooses the adapter and renders the prompt. {@code none}: no adapter; examples and document in context. An id:
      * that adapter (404 if no tier has it), with examples and document in context. {@code auto}: with 2 or more
      * examples a LoRA trained on them, with a document a LoRA trained on it (the document then stays out of the
-     * context), else none. The prompt is checked against the model's context before anything is trained.
+     * context), else the expert of the request's {@code task} or of the family the router finds (none below its
+     * threshold). The prompt is checked against the model's context before anything is trained.
      */
     Adaptation adapt(ServedModel model, GenerateRequest request, Optional<String> tenant) {
         String adapter = request.adapter();
@@ -132,7 +172,7 @@ class GenerateService {
                 .toList();
         if (adapter.equals(GenerateRequestParser.NONE)) {
             boolean inOut = !demos.isEmpty();
-            return checked(model, render(request, demos, request.document(), inOut), inOut, Optional.empty());
+            return checked(model, render(request, demos, request.document(), inOut), inOut);
         }
         if (AdapterService.isId(adapter)) {
             AdapterService.Resolved found = adapters.find(model, adapter, tenant)
@@ -141,21 +181,45 @@ class GenerateService {
                             ErrorCodes.ADAPTER_NOT_FOUND,
                             "adapter " + adapter + " not found for base model " + model.fingerprint()));
             boolean inOut = !demos.isEmpty() || found.promptFormat().orElse("").equals(AdapterService.FORMAT_IN_OUT);
-            return checked(model, render(request, demos, request.document(), inOut), inOut, Optional.of(found));
+            return checked(model, render(request, demos, request.document(), inOut), inOut)
+                    .with(found);
         }
         if (demos.size() >= 2) {
-            Adaptation planned = checked(model, render(request, demos, null, true), true, Optional.empty());
-            return withAdapter(planned, adapters.trainOnExamples(model, demos, tenant));
+            Adaptation planned = routed(model, checked(model, render(request, demos, null, true), true), request);
+            return planned.with(adapters.trainOnExamples(model, demos, tenant));
         }
         if (request.document() != null) {
-            Adaptation planned = checked(model, render(request, demos, null, false), false, Optional.empty());
-            return withAdapter(planned, adapters.trainOnDocument(model, request.document(), tenant));
+            Adaptation planned = checked(model, render(request, demos, null, false), false);
+            return planned.with(adapters.trainOnDocument(model, request.document(), tenant));
         }
-        return checked(model, request.prompt(), false, Optional.empty());
+        Adaptation planned = checked(model, render(request, demos, null, !demos.isEmpty()), !demos.isEmpty());
+        return routed(model, planned, request);
     }
 
-    private static Adaptation withAdapter(Adaptation planned, AdapterService.Resolved adapter) {
-        return new Adaptation(planned.prompt(), planned.inOut(), Optional.of(adapter));
+    /** The routing decision for the planned prompt, when the model can run experts (and so a router). */
+    private Adaptation routed(ServedModel model, Adaptation planned, GenerateRequest request) {
+        Optional<String> task = Optional.ofNullable(request.task());
+        if (model.loaded().isEmpty()) {
+            if (task.isPresent()) {
+                throw ApiException.invalid("task " + task.get() + ": the served model has no experts");
+            }
+            return planned;
+        }
+        long t0 = System.nanoTime();
+        TaskRouting.Decision d = routing.decide(model.loaded().get(), planned.prompt(), task);
+        Adaptation routed = planned.with(d, System.nanoTime() - t0);
+        // With demonstrations the request is answered by test-time training: the decision is only reported.
+        return request.examples().size() < 2 ? routed : withTask(planned, routed);
+    }
+
+    private static Adaptation withTask(Adaptation planned, Adaptation routed) {
+        return new Adaptation(
+                planned.prompt(),
+                planned.lineAnswer(),
+                planned.weights(),
+                planned.response(),
+                routed.task(),
+                routed.routeNanos());
     }
 
     /**
@@ -169,8 +233,7 @@ class GenerateService {
         return document == null ? core : document + "\n\n" + core;
     }
 
-    private static Adaptation checked(
-            ServedModel model, String prompt, boolean inOut, Optional<AdapterService.Resolved> adapter) {
+    private static Adaptation checked(ServedModel model, String prompt, boolean lineAnswer) {
         int promptTokens = model.generator().countTokens(prompt);
         if (promptTokens >= model.contextLength()) {
             throw new ApiException(
@@ -179,24 +242,27 @@ class GenerateService {
                     "prompt is " + promptTokens + " tokens (examples and document in context included); the model's"
                             + " context is " + model.contextLength() + " tokens, including the completion");
         }
-        return new Adaptation(prompt, inOut, adapter);
+        return new Adaptation(
+                prompt, lineAnswer, Optional.empty(), GenerateResponse.Adapter.NONE, GenerateResponse.Task.NONE, 0);
     }
 
     private static List<Generation> run(
             ServedModel model, Adaptation adaptation, List<String> prompts, List<GenerationParams> params) {
-        if (adaptation.adapter().isEmpty()) {
+        if (adaptation.weights().isEmpty()) {
             return model.generator().generate(prompts, params);
         }
-        AdapterService.Resolved adapter = adaptation.adapter().get();
         LoadedModel loaded = model.loaded().orElseThrow();
         try {
             return loaded.generate(
-                    prompts, params, Collections.nCopies(prompts.size(), Optional.of(adapter.adapter())));
+                    prompts,
+                    params,
+                    Collections.nCopies(
+                            prompts.size(), Optional.of(adaptation.weights().get())));
         } catch (IllegalArgumentException e) {
             throw new ApiException(
                     422,
                     ErrorCodes.ADAPTER_INVALID,
-                    "adapter " + adapter.id() + " does not fit the served model: " + e.getMessage());
+                    "adapter " + adaptation.response().id() + " does not fit the served model: " + e.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package ai.adaptserve.function.model;
 
 import ai.adaptserve.function.config.AdaptServeConfig;
+import ai.adaptserve.function.route.TaskRouting;
 import ai.adaptserve.model.BuiltinModel;
 import ai.adaptserve.model.LoadedModel;
 import io.quarkus.runtime.ShutdownEvent;
@@ -27,10 +28,12 @@ public class ModelLifecycle {
     private final AdaptServeConfig config;
     private final ModelHolder holder;
     private final Event<ModelReady> ready;
+    private final TaskRouting routing;
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
-    ModelLifecycle(AdaptServeConfig config, ModelHolder holder, Event<ModelReady> ready) {
+    ModelLifecycle(AdaptServeConfig config, ModelHolder holder, Event<ModelReady> ready, TaskRouting routing) {
         this.config = config;
+        this.routing = routing;
         this.holder = holder;
         this.ready = ready;
     }
@@ -59,6 +62,7 @@ public class ModelLifecycle {
                     .path()
                     .orElseGet(() -> BuiltinModel.materialize(config.model().cacheDir()));
             LoadedModel model = LoadedModel.load(dir);
+            routing.load(dir, model); // before readiness, so that the first request is routed
             ServedModel served = ServedModel.of(model);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             if (!holder.loaded(served, took)) {

@@ -1,6 +1,7 @@
 package ai.adaptserve.function.generate;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.emptyString;
 import static org.hamcrest.Matchers.equalTo;
@@ -13,13 +14,13 @@ import static org.hamcrest.Matchers.instanceOf;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
-import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.adaptserve.function.ModelReady;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +38,7 @@ class GenerateResourceTest {
     @Test
     void generate_prompt_answerWithUsageAndTimings() {
         // Given a prompt and a small token budget
-        given().contentType(ContentType.JSON)
+        JsonPath answer = given().contentType(ContentType.JSON)
                 .body(Map.of("prompt", "The capital of France is", "max_tokens", 8))
                 // When it is sent
                 .when()
@@ -55,16 +56,24 @@ class GenerateResourceTest {
                 .body("timings_ms.adapter", greaterThanOrEqualTo(0))
                 .body("timings_ms.generate", greaterThanOrEqualTo(0))
                 .body("timings_ms.total", greaterThanOrEqualTo(0))
-                .body("task.label", equalTo("none"))
-                .body("task.source", equalTo("none"))
-                .body("task.confidence", equalTo(0.0f))
-                .body("adapter.id", nullValue())
-                .body("adapter.kind", equalTo("none"))
-                .body("adapter.tier", equalTo("none"))
+                // the built-in model has a router: the prompt was classified, and its expert used if it found one
+                .body("task.source", equalTo("classifier"))
+                .body("task.confidence", allOf(greaterThan(0.0f), lessThanOrEqualTo(1.0f)))
                 .body("adapter.train_ms", equalTo(0))
                 .body("candidates", hasSize(1))
                 .body("candidates[0].votes", equalTo(1))
-                .body("candidates[0].score", notNullValue());
+                .body("candidates[0].score", notNullValue())
+                .extract()
+                .jsonPath();
+        String label = answer.getString("task.label");
+        if (label.equals("none")) {
+            assertEquals("none", answer.getString("adapter.kind"));
+            assertEquals(null, answer.getString("adapter.id"));
+        } else {
+            assertEquals("expert:" + label, answer.getString("adapter.id"));
+            assertEquals("svf", answer.getString("adapter.kind"));
+            assertEquals("memory", answer.getString("adapter.tier"));
+        }
     }
 
     private static String text(Map<String, Object> body) {

@@ -4,6 +4,7 @@ import ai.adaptserve.model.BuiltinModel;
 import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.ModelOptions;
 import ai.adaptserve.model.adapter.Adapter;
+import ai.adaptserve.model.cli.CommandArgs;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.tasks.DocumentTask;
@@ -29,10 +30,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -345,91 +344,102 @@ public final class DocumentEval {
      * {@code --builtin}), documents from a JSON Lines file or {@link SyntheticDocuments}; progress to stdout, the
      * summary JSON to {@code --out} (or stdout).
      */
-    public static void main(String[] args) throws IOException {
-        Map<String, String> v = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("-h") || args[i].equals("--help") || !args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println(USAGE);
-                System.exit(args[i].equals("-h") || args[i].equals("--help") ? 0 : 2);
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    private static final List<String> OPTIONS = List.of(
+            "--model",
+            "--builtin",
+            "--documents",
+            "--count",
+            "--data-seed",
+            "--kind",
+            "--passes",
+            "--chunk",
+            "--lr",
+            "--rank",
+            "--steps",
+            "--max-seconds",
+            "--seed",
+            "--continuation-tokens",
+            "--out",
+            "--threads");
+
+    /** Runs the command line; returns the exit code (0 done, 1 failed, 2 bad arguments). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandArgs v;
+        List<DocumentTask> docs;
+        DocumentTrainer.Config t;
+        Config cfg;
+        try {
+            v = CommandArgs.parse(args, OPTIONS, List.of());
+            if (v.has("--model") == v.has("--builtin")) {
+                throw new IllegalArgumentException("give one of --model or --builtin");
             }
-            v.put(args[i], args[++i]);
-        }
-        List<String> known = List.of(
-                "--model",
-                "--builtin",
-                "--documents",
-                "--count",
-                "--data-seed",
-                "--kind",
-                "--passes",
-                "--chunk",
-                "--lr",
-                "--rank",
-                "--steps",
-                "--max-seconds",
-                "--seed",
-                "--continuation-tokens",
-                "--out",
-                "--threads");
-        for (String k : v.keySet()) {
-            if (!known.contains(k)) {
-                System.err.println("unknown option " + k + "\n" + USAGE);
-                System.exit(2);
+            String kind = v.string("--kind").orElse("lora");
+            if (!kind.equals("lora") && !kind.equals("svf")) {
+                throw new IllegalArgumentException("--kind must be lora or svf, was " + kind);
             }
+            int count = v.intArg("--count", v.has("--documents") ? Integer.MAX_VALUE : 5, 1);
+            docs = v.has("--documents")
+                    ? TaskFiles.readDocuments(v.requiredPath("--documents"))
+                    : SyntheticDocuments.generate(count, v.longArg("--data-seed", 1));
+            t = kind.equals("svf") ? DocumentTrainer.Config.svf() : DocumentTrainer.Config.lora();
+            t = new DocumentTrainer.Config(
+                    t.kind(),
+                    v.intArg("--chunk", t.chunkTokens(), 2),
+                    (float) v.doubleArg("--lr", t.learningRate(), 1e-9),
+                    v.intArg("--passes", t.passes(), 1),
+                    v.intArg("--rank", t.rank(), 1),
+                    t.alpha(),
+                    t.targets(),
+                    t.seed());
+            TrainingBudget budget = new TrainingBudget(
+                    v.intArg("--steps", Integer.MAX_VALUE, 0),
+                    v.has("--max-seconds")
+                            ? Duration.ofMillis(Math.round(v.doubleArg("--max-seconds", 0, 0) * 1000))
+                            : Duration.ofDays(365));
+            cfg = Config.defaults()
+                    .withTrainer(t)
+                    .withBudget(budget)
+                    .withMaxDocuments(Math.min(count, docs.size()))
+                    .withSeed(v.longArg("--seed", 0))
+                    .withContinuationTokens(v.intArg("--continuation-tokens", 0, 0));
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            err.println(USAGE);
+            return 2;
+        } catch (IOException e) {
+            err.println("cannot read the documents: " + e.getMessage());
+            return 2;
         }
-        if (v.containsKey("--model") == v.containsKey("--builtin")) {
-            System.err.println("give one of --model or --builtin\n" + USAGE);
-            System.exit(2);
-        }
-        Path dir = v.containsKey("--model")
-                ? Path.of(v.get("--model"))
-                : BuiltinModel.materialize(Path.of(v.get("--builtin")));
-        List<DocumentTask> docs = v.containsKey("--documents")
-                ? TaskFiles.readDocuments(Path.of(v.get("--documents")))
-                : SyntheticDocuments.generate(
-                        Integer.parseInt(v.getOrDefault("--count", "5")),
-                        Long.parseLong(v.getOrDefault("--data-seed", "1")));
-        DocumentTrainer.Config t = "svf".equals(v.getOrDefault("--kind", "lora"))
-                ? DocumentTrainer.Config.svf()
-                : DocumentTrainer.Config.lora();
-        t = new DocumentTrainer.Config(
-                t.kind(),
-                Integer.parseInt(v.getOrDefault("--chunk", String.valueOf(t.chunkTokens()))),
-                Float.parseFloat(v.getOrDefault("--lr", String.valueOf(t.learningRate()))),
-                Integer.parseInt(v.getOrDefault("--passes", String.valueOf(t.passes()))),
-                Integer.parseInt(v.getOrDefault("--rank", String.valueOf(t.rank()))),
-                t.alpha(),
-                t.targets(),
-                t.seed());
-        TrainingBudget budget = new TrainingBudget(
-                Integer.parseInt(v.getOrDefault("--steps", String.valueOf(Integer.MAX_VALUE))),
-                v.containsKey("--max-seconds")
-                        ? Duration.ofMillis(Math.round(Double.parseDouble(v.get("--max-seconds")) * 1000))
-                        : Duration.ofDays(365));
-        Config cfg = Config.defaults()
-                .withTrainer(t)
-                .withBudget(budget)
-                .withMaxDocuments(docs.size())
-                .withSeed(Long.parseLong(v.getOrDefault("--seed", "0")))
-                .withContinuationTokens(Integer.parseInt(v.getOrDefault("--continuation-tokens", "0")));
         Engine.getEngine("PyTorch");
-        JniUtils.setNumThreads(Integer.parseInt(v.getOrDefault("--threads", "1")));
+        JniUtils.setNumThreads(v.intArg("--threads", 1, 1));
         ModelOptions options = t.kind() == DocumentTrainer.Kind.SVF
                 ? ModelOptions.defaults().withSvdTargets(t.targets())
                 : ModelOptions.defaults();
+        Path dir = v.path("--model").orElseGet(() -> BuiltinModel.materialize(v.requiredPath("--builtin")));
         try (LoadedModel model = LoadedModel.load(dir, options)) {
-            Summary s = run(model, docs, cfg, System.out);
-            if (v.containsKey("--out")) {
-                Path out = Path.of(v.get("--out"));
-                Path parent = out.toAbsolutePath().getParent();
+            Summary s = run(model, docs, cfg, out);
+            Optional<Path> file = v.path("--out");
+            if (file.isPresent()) {
+                Path parent = file.get().toAbsolutePath().getParent();
                 if (parent != null) {
                     Files.createDirectories(parent);
                 }
-                Files.writeString(out, s.toJson() + "\n");
-                System.out.println("wrote " + out);
+                Files.writeString(file.get(), s.toJson() + "\n");
+                out.println("wrote " + file.get());
             } else {
-                System.out.println(s.toJson());
+                out.println(s.toJson());
             }
+            return 0;
+        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+            err.println("eval-documents failed: " + e);
+            return 1;
         }
     }
 

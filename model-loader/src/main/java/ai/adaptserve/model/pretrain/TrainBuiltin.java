@@ -2,6 +2,7 @@ package ai.adaptserve.model.pretrain;
 
 import ai.adaptserve.model.ModelFingerprint;
 import ai.adaptserve.model.checkpoint.TensorDType;
+import ai.adaptserve.model.cli.CommandArgs;
 import ai.adaptserve.model.config.ModelConfig;
 import ai.adaptserve.model.tasks.FewShotTask;
 import ai.adaptserve.model.tasks.TaskGenerator;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -143,32 +143,19 @@ public final class TrainBuiltin {
     }
 
     static Options parse(String[] args) {
-        Map<String, String> v = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (FLAGS.contains(a)) {
-                v.put(a, "true");
-            } else if (VALUED.contains(a)) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(a + " needs a value");
-                }
-                v.put(a, args[++i]);
-            } else {
-                throw new IllegalArgumentException("unknown argument " + a);
-            }
-        }
-        if (!v.containsKey("--out")) {
+        CommandArgs v = CommandArgs.parse(args, VALUED, FLAGS);
+        if (!v.has("--out")) {
             throw new IllegalArgumentException("--out is required");
         }
-        long seed = longArg(v, "--seed", 1);
-        int steps = intArg(v, "--steps", 1000, 0);
-        int hidden = intArg(v, "--hidden", 192, 2);
-        int heads = intArg(v, "--heads", 4, 1);
-        int kvHeads = intArg(v, "--kv-heads", 2, 1);
+        long seed = v.longArg("--seed", 1);
+        int steps = v.intArg("--steps", 1000, 0);
+        int hidden = v.intArg("--hidden", 192, 2);
+        int heads = v.intArg("--heads", 4, 1);
+        int kvHeads = v.intArg("--kv-heads", 2, 1);
         if (hidden % heads != 0) {
             throw new IllegalArgumentException("--hidden must be a multiple of --heads");
         }
-        int intermediate = intArg(v, "--intermediate", (int) Math.round(hidden * 2.75 / 16) * 16, 1);
+        int intermediate = v.intArg("--intermediate", (int) Math.round(hidden * 2.75 / 16) * 16, 1);
         ModelConfig model;
         try {
             model = new ModelConfig(
@@ -176,16 +163,16 @@ public final class TrainBuiltin {
                     ByteTokenizer.VOCAB,
                     hidden,
                     intermediate,
-                    intArg(v, "--layers", 6, 1),
+                    v.intArg("--layers", 6, 1),
                     heads,
                     kvHeads,
                     hidden / heads,
                     1e-5,
                     10000.0,
                     Optional.empty(),
-                    v.containsKey("--tied"),
+                    v.has("--tied"),
                     false,
-                    intArg(v, "--context", 512, 258),
+                    v.intArg("--context", 512, 258),
                     Optional.of(ByteTokenizer.BOS),
                     List.of(ByteTokenizer.EOS),
                     "float32");
@@ -193,31 +180,31 @@ public final class TrainBuiltin {
             throw new IllegalArgumentException("invalid model shape: " + e.getMessage(), e);
         }
         Optional<Double> minutes =
-                v.containsKey("--max-minutes") ? Optional.of(doubleArg(v, "--max-minutes", 0, 0)) : Optional.empty();
-        int threads = intArg(v, "--threads", 1, 1);
-        double demoShare = doubleArg(v, "--demo-share", 0.75, 0);
+                v.has("--max-minutes") ? Optional.of(v.doubleArg("--max-minutes", 0, 0)) : Optional.empty();
+        int threads = v.intArg("--threads", 1, 1);
+        double demoShare = v.doubleArg("--demo-share", 0.75, 0);
         if (demoShare > 1) {
             throw new IllegalArgumentException("--demo-share must be in [0, 1]");
         }
         return new Options(
-                Path.of(v.get("--out")),
+                v.requiredPath("--out"),
                 seed,
-                longArg(v, "--data-seed", seed),
+                v.longArg("--data-seed", seed),
                 steps,
-                intArg(v, "--batch", 24, 1),
+                v.intArg("--batch", 24, 1),
                 model,
-                doubleArg(v, "--lr", 3e-3, Double.MIN_VALUE),
-                intArg(v, "--warmup", Math.max(1, steps / 20), 0),
-                doubleArg(v, "--weight-decay", 0.1, 0),
-                doubleArg(v, "--prompt-weight", 0.1, 0),
-                doubleArg(v, "--demo-weight", 1.0, 0),
+                v.doubleArg("--lr", 3e-3, Double.MIN_VALUE),
+                v.intArg("--warmup", Math.max(1, steps / 20), 0),
+                v.doubleArg("--weight-decay", 0.1, 0),
+                v.doubleArg("--prompt-weight", 0.1, 0),
+                v.doubleArg("--demo-weight", 1.0, 0),
                 demoShare,
-                doubleArg(v, "--init-std", 0.02, Double.MIN_VALUE),
-                intArg(v, "--eval-every", 50, 0),
-                intArg(v, "--eval-tasks", TaskSuite.Counts.DEFAULT.val(), 0),
-                intArg(v, "--train-tasks", TaskSuite.Counts.DEFAULT.train(), 1),
+                v.doubleArg("--init-std", 0.02, Double.MIN_VALUE),
+                v.intArg("--eval-every", 50, 0),
+                v.intArg("--eval-tasks", TaskSuite.Counts.DEFAULT.val(), 0),
+                v.intArg("--train-tasks", TaskSuite.Counts.DEFAULT.train(), 1),
                 minutes,
-                doubleArg(v, "--max-mb", 16, Double.MIN_VALUE),
+                v.doubleArg("--max-mb", 16, Double.MIN_VALUE),
                 threads);
     }
 
@@ -498,48 +485,5 @@ public final class TrainBuiltin {
 
     private static <T> List<T> head(List<T> list, int n) {
         return list.subList(0, Math.min(n, list.size()));
-    }
-
-    private static long longArg(Map<String, String> v, String name, long dflt) {
-        if (!v.containsKey(name)) {
-            return dflt;
-        }
-        try {
-            return Long.parseLong(v.get(name));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, was " + v.get(name), e);
-        }
-    }
-
-    private static int intArg(Map<String, String> v, String name, int dflt, int min) {
-        if (!v.containsKey(name)) {
-            return dflt;
-        }
-        int x;
-        try {
-            x = Integer.parseInt(v.get(name));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, was " + v.get(name), e);
-        }
-        if (x < min) {
-            throw new IllegalArgumentException(name + " must be >= " + min + ", was " + x);
-        }
-        return x;
-    }
-
-    private static double doubleArg(Map<String, String> v, String name, double dflt, double min) {
-        if (!v.containsKey(name)) {
-            return dflt;
-        }
-        double x;
-        try {
-            x = Double.parseDouble(v.get(name));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, was " + v.get(name), e);
-        }
-        if (!(x >= min) || Double.isInfinite(x)) {
-            throw new IllegalArgumentException(name + " must be a number >= " + min + ", was " + x);
-        }
-        return x;
     }
 }

@@ -1,6 +1,7 @@
 package ai.adaptserve.model.route;
 
 import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.cli.CommandArgs;
 import ai.adaptserve.model.tasks.FewShotTask;
 import ai.adaptserve.model.tasks.PromptFormat;
 import ai.adaptserve.model.tasks.TaskFamily;
@@ -16,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Trains a {@link TaskRouter} for a model on the seeded task suite and reports how well it routes.
@@ -283,58 +283,48 @@ public final class TrainRouter {
         }
     }
 
+    private static final List<String> OPTIONS = List.of(
+            "--model",
+            "--out",
+            "--seed",
+            "--data-seed",
+            "--train-tasks",
+            "--per-family",
+            "--val-tasks",
+            "--novel",
+            "--threshold",
+            "--epochs",
+            "--threads");
+
     /** Runs the command line; returns the exit code (0 done, 1 failed, 2 bad arguments). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        Map<String, String> v = new LinkedHashMap<>();
-        Set<String> known = Set.of(
-                "--model",
-                "--out",
-                "--seed",
-                "--data-seed",
-                "--train-tasks",
-                "--per-family",
-                "--val-tasks",
-                "--novel",
-                "--threshold",
-                "--epochs",
-                "--threads");
-        for (int i = 0; i < args.length; i += 2) {
-            if (!known.contains(args[i]) || i + 1 >= args.length) {
-                err.println("unknown option or missing value: " + args[i] + "\n" + USAGE);
-                return 2;
-            }
-            v.put(args[i], args[i + 1]);
-        }
-        if (!v.containsKey("--model") || !v.containsKey("--out")) {
-            err.println("--model and --out are required\n" + USAGE);
-            return 2;
-        }
+        CommandArgs v;
         Options o;
         int threads;
         try {
-            long seed = longArg(v, "--seed", 1);
+            v = CommandArgs.parse(args, OPTIONS, List.of());
+            v.required("--model");
+            v.required("--out");
+            long seed = v.longArg("--seed", 1);
             Options d = Options.defaults(seed);
             o = new Options(
                     seed,
-                    longArg(v, "--data-seed", seed),
-                    (int) longArg(v, "--train-tasks", d.trainTasks()),
-                    (int) longArg(v, "--per-family", d.perFamily()),
-                    (int) longArg(v, "--val-tasks", d.valTasks()),
-                    (int) longArg(v, "--novel", d.novel()),
-                    v.containsKey("--threshold") ? Double.parseDouble(v.get("--threshold")) : d.threshold(),
-                    (int) longArg(v, "--epochs", d.epochs()));
-            threads = (int) longArg(v, "--threads", 1);
-            if (threads < 1 || o.valTasks() < 0 || o.novel() < 0 || o.epochs() < 1) {
-                throw new IllegalArgumentException("--threads and --epochs must be positive, counts not negative");
-            }
+                    v.longArg("--data-seed", seed),
+                    v.intArg("--train-tasks", d.trainTasks(), 1),
+                    v.intArg("--per-family", d.perFamily(), 1),
+                    v.intArg("--val-tasks", d.valTasks(), 0),
+                    v.intArg("--novel", d.novel(), 0),
+                    v.doubleArg("--threshold", d.threshold(), 0),
+                    v.intArg("--epochs", d.epochs(), 1));
+            threads = v.intArg("--threads", 1, 1);
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage() + "\n" + USAGE);
             return 2;
         }
-        Path out0 = Path.of(v.get("--out"));
+        Path out0 = v.requiredPath("--out");
         Engine.getEngine("PyTorch"); // loads the native library before the thread setting
         JniUtils.setNumThreads(threads);
-        try (LoadedModel model = LoadedModel.load(Path.of(v.get("--model")))) {
+        try (LoadedModel model = LoadedModel.load(v.requiredPath("--model"))) {
             out.printf(
                     Locale.ROOT,
                     "model %s (hidden %d, %d layers) %s%n",
@@ -350,17 +340,6 @@ public final class TrainRouter {
         } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
             err.println("train-router failed: " + e);
             return 1;
-        }
-    }
-
-    private static long longArg(Map<String, String> v, String name, long dflt) {
-        if (!v.containsKey(name)) {
-            return dflt;
-        }
-        try {
-            return Long.parseLong(v.get(name));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, was " + v.get(name), e);
         }
     }
 }

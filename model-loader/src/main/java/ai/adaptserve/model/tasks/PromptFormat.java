@@ -102,6 +102,12 @@ public final class PromptFormat {
         return out.toString();
     }
 
+    /** The answer in generated text: everything before the first terminator (all of it if there is none). */
+    public static String answer(String generated) {
+        int end = generated.indexOf(TERMINATOR);
+        return end < 0 ? generated : generated.substring(0, end);
+    }
+
     /** What the model should produce after {@link #render}: the output and the terminator. */
     public static String completion(FewShotTask task) {
         return task.output() + TERMINATOR;

@@ -71,6 +71,10 @@ public final class ZVectorTrainer {
         public Config withSeed(long s) {
             return new Config(targets, learningRate, epochs, batchSize, s, preserveSum);
         }
+
+        public Config withBatchSize(int b) {
+            return new Config(targets, learningRate, epochs, b, seed, preserveSum);
+        }
     }
 
     /**
