@@ -25,6 +25,55 @@ class TaskRoutingResourceTest {
         ModelReady.await();
     }
 
+    /** The README's first request: the router finds the family and its expert answers it right. */
+    @Test
+    void readme_theRoutedExpertAnswersRight_andTheBaseModelAloneDoesNot() {
+        given().contentType(ContentType.JSON)
+                .body(Map.of("prompt", "rotate 3: yjglkz -> "))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(200)
+                .body("text", equalTo("lkzyjg"))
+                .body("task.label", equalTo("rotate"))
+                .body("task.source", equalTo("classifier"))
+                .body("adapter.id", equalTo("expert:rotate"));
+        given().contentType(ContentType.JSON)
+                .body(Map.of("prompt", "rotate 3: yjglkz -> ", "adapter", "none", "stop", List.of("\n")))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(200)
+                .body("text", equalTo("ljzykg"));
+    }
+
+    /**
+     * The README's second request: a task the model never trained on (recolour, then gravity), answered right after
+     * test-time training on its examples, and wrong with the examples in context only.
+     */
+    @Test
+    void readme_aNovelTaskNeedsTestTimeTraining() {
+        List<Map<String, String>> examples = List.of(
+                Map.of("input", "9099905500", "output", "0000222255"),
+                Map.of("input", "00900111", "output", "00002111"),
+                Map.of("input", "00990006", "output", "00000226"));
+        given().contentType(ContentType.JSON)
+                .body(Map.of("prompt", "00999000", "examples", examples))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(200)
+                .body("text", equalTo("00000222"))
+                .body("adapter.kind", equalTo("lora"));
+        given().contentType(ContentType.JSON)
+                .body(Map.of("prompt", "00999000", "examples", examples, "adapter", "none"))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(200)
+                .body("text", equalTo("00009990"));
+    }
+
     @Test
     void theRequestsTaskSkipsTheClassifierAndPicksThatExpert() {
         given().contentType(ContentType.JSON)

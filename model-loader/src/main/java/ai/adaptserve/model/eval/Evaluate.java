@@ -41,6 +41,7 @@ import java.util.Optional;
  * <pre>
  * Evaluate --tasks FILE [--model DIR] [--experts DIR] [--router FILE]
  *     [--strategies base,vote,svf,svf-oracle,cem,ttt,ttt+vote] [--limit N] [--per-family N] [--json OUT]
+ *     [--prompts generic|named|named+demos]
  *     [--seed 0] [--ttt-steps 12] [--ttt-lr 5e-3] [--ttt-rank 4] [--relabels 2] [--orders 2]
  *     [--cem-iterations 8] [--cem-population 16] [--threads 1] [--with-tasks]
  * </pre>
@@ -53,7 +54,8 @@ public final class Evaluate {
     static final String USAGE = "usage: Evaluate --tasks FILE [--model DIR] [--experts DIR] [--router FILE]"
             + " [--strategies base,vote,svf,svf-oracle,cem,ttt,ttt+vote] [--limit N] [--per-family N] [--json OUT]"
             + " [--seed N] [--ttt-steps N] [--ttt-lr X] [--ttt-rank N] [--relabels N] [--orders N]"
-            + " [--cem-iterations N] [--cem-population N] [--threads N] [--with-tasks]";
+            + " [--cem-iterations N] [--cem-population N] [--threads N] [--prompts generic|named|named+demos]"
+            + " [--with-tasks]";
     private static final List<String> OPTIONS = List.of(
             "--tasks",
             "--model",
@@ -71,7 +73,8 @@ public final class Evaluate {
             "--orders",
             "--cem-iterations",
             "--cem-population",
-            "--threads");
+            "--threads",
+            "--prompts");
     private static final List<String> FLAGS = List.of("--with-tasks");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -195,7 +198,12 @@ public final class Evaluate {
                 c.initialStd(),
                 c.perLayer(),
                 seed);
-        return new Evaluation.Config(ttt, a.intArg("--orders", d.voteOrders(), 1), cem, seed);
+        return new Evaluation.Config(
+                ttt,
+                a.intArg("--orders", d.voteOrders(), 1),
+                cem,
+                seed,
+                Evaluation.PromptStyle.parse(a.string("--prompts").orElse("generic")));
     }
 
     static Map<String, Object> settings(Evaluation.Config cfg) {
@@ -220,6 +228,7 @@ public final class Evaluate {
                         "iterations",
                         cfg.cem().iterations()));
         m.put("seed", cfg.seed());
+        m.put("prompts", cfg.style().label());
         return m;
     }
 

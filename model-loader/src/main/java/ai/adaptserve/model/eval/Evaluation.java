@@ -34,8 +34,10 @@ public final class Evaluation {
      * @param voteOrders orders of the demonstrations per augmentation when voting
      * @param cem the mixture search
      * @param seed seeds augmentations and orders
+     * @param style how base, svf, svf-oracle and cem prompts look (vote and ttt always use the generic phrasing)
      */
-    public record Config(TestTimeRecipe.Config ttt, int voteOrders, CemMixtureSearch.Config cem, long seed) {
+    public record Config(
+            TestTimeRecipe.Config ttt, int voteOrders, CemMixtureSearch.Config cem, long seed, PromptStyle style) {
         public Config {
             if (voteOrders < 1) {
                 throw new IllegalArgumentException("voteOrders must be >= 1, was " + voteOrders);
@@ -43,7 +45,42 @@ public final class Evaluation {
         }
 
         public static Config defaults() {
-            return new Config(TestTimeRecipe.Config.defaults(), 2, CemMixtureSearch.Config.defaults(), 0L);
+            return new Config(
+                    TestTimeRecipe.Config.defaults(), 2, CemMixtureSearch.Config.defaults(), 0L, PromptStyle.GENERIC);
+        }
+    }
+
+    /**
+     * How the prompts of the single-prompt strategies look. {@code GENERIC}: the demonstrations in the generic
+     * phrasing, what the service builds from a request's {@code examples}. {@code NAMED}: no demonstrations, in a
+     * phrasing that names the family (arrow, instruction, qa by task index), what a client sends as a plain prompt.
+     * {@code NAMED_DEMOS}: the demonstrations in those phrasings.
+     */
+    public enum PromptStyle {
+        GENERIC,
+        NAMED,
+        NAMED_DEMOS;
+
+        String render(FewShotTask t, int index) {
+            int named = 1 + index % (PromptFormat.PHRASINGS - 1);
+            return switch (this) {
+                case GENERIC -> PromptFormat.render(t, true, PromptFormat.GENERIC);
+                case NAMED -> PromptFormat.render(t, false, named);
+                case NAMED_DEMOS -> PromptFormat.render(t, true, named);
+            };
+        }
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '+');
+        }
+
+        public static PromptStyle parse(String s) {
+            for (PromptStyle p : values()) {
+                if (p.label().equals(s)) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("--prompts must be generic, named or named+demos, was " + s);
         }
     }
 
@@ -106,8 +143,8 @@ public final class Evaluation {
             model.svdFactors(); // once per model (then cached beside it): not a cost of any one task
             progress.printf(Locale.ROOT, "SVD factors ready in %.1f s%n", seconds(t0));
         }
-        List<String> prompts = tasks.stream()
-                .map(t -> PromptFormat.render(t, true, PromptFormat.GENERIC))
+        List<String> prompts = java.util.stream.IntStream.range(0, tasks.size())
+                .mapToObj(i -> cfg.style().render(tasks.get(i), i))
                 .toList();
         List<Map<Strategy, String>> answers = new ArrayList<>();
         List<Map<Strategy, Double>> millis = new ArrayList<>();
@@ -145,7 +182,7 @@ public final class Evaluation {
                     if (s == Strategy.TTT_VOTE && strategies.contains(Strategy.TTT)) {
                         continue; // answered together with TTT, from the same adapter
                     }
-                    ttt(tasks, prompts, strategies, answers, millis, tttLoss);
+                    ttt(tasks, strategies, answers, millis, tttLoss);
                 }
             }
             progress.printf(Locale.ROOT, "%-10s %d tasks in %.1f s%n", s.label(), tasks.size(), seconds(t0));
@@ -237,7 +274,6 @@ public final class Evaluation {
 
     private void ttt(
             List<FewShotTask> tasks,
-            List<String> prompts,
             List<Strategy> strategies,
             List<Map<Strategy, String>> answers,
             List<Map<Strategy, Double>> millis,
@@ -258,11 +294,11 @@ public final class Evaluation {
             double trainMs = (System.nanoTime() - t0) / 1e6;
             if (greedy) {
                 long t1 = System.nanoTime();
+                String generic = PromptFormat.render(t, true, PromptFormat.GENERIC); // the format it was trained in
                 answers.get(i)
                         .put(
                                 Strategy.TTT,
-                                GreedyAnswers.of(model, List.of(prompts.get(i)), lora)
-                                        .get(0));
+                                GreedyAnswers.of(model, List.of(generic), lora).get(0));
                 millis.get(i).put(Strategy.TTT, trainMs + (System.nanoTime() - t1) / 1e6);
             }
             if (vote) {
