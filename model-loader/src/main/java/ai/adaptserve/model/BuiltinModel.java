@@ -9,14 +9,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The embedded default model: the project's own small Llama over bytes, trained by {@code bin/train-builtin} on the
@@ -67,18 +61,18 @@ public final class BuiltinModel {
                     try (InputStream in = resource(e.path())) {
                         Files.copy(in, target);
                     }
-                    if (!sha256(target).equals(e.sha256())) {
+                    if (!LocalFiles.sha256(target).equals(e.sha256())) {
                         throw new IOException("built-in resource " + e.path() + " does not match its manifest");
                     }
                 }
                 if (Files.exists(dir) && !intact(dir, entries)) {
-                    deleteTree(dir);
+                    LocalFiles.deleteTree(dir);
                 }
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                deleteTree(tmp); // another process won the race; its copy is identical
+                LocalFiles.deleteTree(tmp); // another process won the race; its copy is identical
             } catch (IOException e) {
-                deleteTree(tmp);
+                LocalFiles.deleteTree(tmp);
                 if (!intact(dir, entries)) {
                     throw e;
                 }
@@ -111,7 +105,7 @@ public final class BuiltinModel {
             Path p = dir.resolve(e.path());
             if (!Files.isRegularFile(p)
                     || Files.size(p) != e.size()
-                    || !sha256(p).equals(e.sha256())) {
+                    || !LocalFiles.sha256(p).equals(e.sha256())) {
                 return false;
             }
         }
@@ -125,29 +119,5 @@ public final class BuiltinModel {
                     "the built-in model's resource " + RESOURCES + path + " is missing from the class path");
         }
         return in;
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
-            }
-        }
     }
 }

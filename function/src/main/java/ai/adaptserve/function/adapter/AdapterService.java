@@ -275,7 +275,7 @@ public class AdapterService {
                 loaded,
                 "examples",
                 FORMAT_IN_OUT,
-                m -> TestTimeRecipe.train(m, examples, recipe, ttt.maxWallTime(), TrainingListener.NONE));
+                m -> TestTimeRecipe.trainOn(m, data, recipe, ttt.maxWallTime(), TrainingListener.NONE));
     }
 
     /**

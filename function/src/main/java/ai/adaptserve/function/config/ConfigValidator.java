@@ -69,12 +69,12 @@ public class ConfigValidator {
             }
         });
         config.model().experts().ifPresent(dir -> {
-            if (!java.nio.file.Files.isDirectory(dir)) {
+            if (!Files.isDirectory(dir)) {
                 out.add(new Problem(p + "model.experts", "is not a directory: " + dir));
             }
         });
         config.model().router().ifPresent(file -> {
-            if (!java.nio.file.Files.isRegularFile(file)) {
+            if (!Files.isRegularFile(file)) {
                 out.add(new Problem(p + "model.router", "is not a file: " + file));
             }
         });

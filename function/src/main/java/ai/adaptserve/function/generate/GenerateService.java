@@ -140,17 +140,24 @@ class GenerateService {
                     routeNanos);
         }
 
-        Adaptation with(TaskRouting.Decision d, long nanos) {
+        /** The decision reported, the adapter unchanged. */
+        Adaptation reporting(TaskRouting.Decision d, long nanos) {
             GenerateResponse.Task t = new GenerateResponse.Task(d.label().orElse("none"), d.confidence(), d.source());
+            return new Adaptation(prompt, lineAnswer, weights, response, t, nanos);
+        }
+
+        /** The decision reported, and its expert (if any) answers. */
+        Adaptation with(TaskRouting.Decision d, long nanos) {
+            Adaptation reported = reporting(d, nanos);
             if (d.expert().isEmpty()) {
-                return new Adaptation(prompt, lineAnswer, weights, response, t, nanos);
+                return reported;
             }
             return new Adaptation(
                     prompt,
                     true,
                     Optional.of(d.expert().get()),
                     new GenerateResponse.Adapter(EXPERT_ID_PREFIX + d.label().orElseThrow(), "svf", "memory", 0),
-                    t,
+                    reported.task(),
                     nanos);
         }
     }
@@ -185,7 +192,9 @@ class GenerateService {
                     .with(found);
         }
         if (demos.size() >= 2) {
-            Adaptation planned = routed(model, checked(model, render(request, demos, null, true), true), request);
+            // Answered by test-time training: the routing decision is only reported.
+            Adaptation planned =
+                    routed(model, checked(model, render(request, demos, null, true), true), request, false);
             return planned.with(adapters.trainOnExamples(model, demos, tenant));
         }
         if (request.document() != null) {
@@ -193,11 +202,14 @@ class GenerateService {
             return planned.with(adapters.trainOnDocument(model, request.document(), tenant));
         }
         Adaptation planned = checked(model, render(request, demos, null, !demos.isEmpty()), !demos.isEmpty());
-        return routed(model, planned, request);
+        return routed(model, planned, request, true);
     }
 
-    /** The routing decision for the planned prompt, when the model can run experts (and so a router). */
-    private Adaptation routed(ServedModel model, Adaptation planned, GenerateRequest request) {
+    /**
+     * The planned prompt's routing decision, reported and, when {@code useExpert}, its expert (if any) used; needs a
+     * model that can run experts.
+     */
+    private Adaptation routed(ServedModel model, Adaptation planned, GenerateRequest request, boolean useExpert) {
         Optional<String> task = Optional.ofNullable(request.task());
         if (model.loaded().isEmpty()) {
             if (task.isPresent()) {
@@ -207,19 +219,8 @@ class GenerateService {
         }
         long t0 = System.nanoTime();
         TaskRouting.Decision d = routing.decide(model.loaded().get(), planned.prompt(), task);
-        Adaptation routed = planned.with(d, System.nanoTime() - t0);
-        // With demonstrations the request is answered by test-time training: the decision is only reported.
-        return request.examples().size() < 2 ? routed : withTask(planned, routed);
-    }
-
-    private static Adaptation withTask(Adaptation planned, Adaptation routed) {
-        return new Adaptation(
-                planned.prompt(),
-                planned.lineAnswer(),
-                planned.weights(),
-                planned.response(),
-                routed.task(),
-                routed.routeNanos());
+        long nanos = System.nanoTime() - t0;
+        return useExpert ? planned.with(d, nanos) : planned.reporting(d, nanos);
     }
 
     /**

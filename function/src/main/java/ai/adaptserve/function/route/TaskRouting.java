@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -52,9 +53,8 @@ public class TaskRouting {
         Path expertsDir = config.experts().orElse(modelDir.resolve(BuiltinModel.EXPERTS_DIR));
         Path routerFile = config.router().orElse(modelDir.resolve(BuiltinModel.ROUTER_FILE));
         try {
-            ExpertSet experts = Files.isDirectory(expertsDir)
-                    ? ExpertSet.load(expertsDir, model)
-                    : new ExpertSet(java.util.Map.of());
+            ExpertSet experts =
+                    Files.isDirectory(expertsDir) ? ExpertSet.load(expertsDir, model) : new ExpertSet(Map.of());
             Optional<TaskRouter> router = Optional.empty();
             if (Files.isRegularFile(routerFile)) {
                 TaskRouter r = TaskRouter.load(routerFile, model);
@@ -76,10 +76,6 @@ public class TaskRouting {
     /** The families that have an expert. */
     public List<String> families() {
         return loaded.map(l -> l.experts().families()).orElse(List.of());
-    }
-
-    public boolean hasRouter() {
-        return loaded.flatMap(Loaded::router).isPresent();
     }
 
     /**

@@ -2,6 +2,7 @@ package ai.adaptserve.model.eval;
 
 import ai.adaptserve.model.BuiltinModel;
 import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.LocalFiles;
 import ai.adaptserve.model.adapter.MalformedAdapterException;
 import ai.adaptserve.model.cli.CommandArgs;
 import ai.adaptserve.model.experts.ExpertSet;
@@ -22,11 +23,8 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -140,7 +138,7 @@ public final class Evaluate {
             if (a.has("--json")) {
                 Map<String, Object> context = new LinkedHashMap<>();
                 context.put("tasks_file", tasksFile.toString());
-                context.put("tasks_sha256", sha256(tasksFile));
+                context.put("tasks_sha256", LocalFiles.sha256(tasksFile));
                 context.put("tasks", tasks.size());
                 context.put("model", modelDir.toString());
                 context.put("model_fingerprint", model.fingerprint());
@@ -279,13 +277,5 @@ public final class Evaluate {
             return Optional.empty();
         }
         return Optional.of(TaskRouter.load(file.get(), model));
-    }
-
-    static String sha256(Path file) throws IOException {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

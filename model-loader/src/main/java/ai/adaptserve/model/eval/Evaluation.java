@@ -84,15 +84,12 @@ public final class Evaluation {
         }
     }
 
-    /** What the router said about a task's prompt. */
-    public record Routed(Optional<String> label, String best, double confidence) {}
-
     /** One task's answers per strategy, with the time each took. */
     public record TaskResult(
             FewShotTask task,
             Map<Strategy, String> answers,
             Map<Strategy, Double> millis,
-            Optional<Routed> route,
+            Optional<TaskRouter.Route> route,
             Optional<Double> tttLastLoss) {
         public boolean correct(Strategy s) {
             return task.output().equals(answers.get(s));
@@ -152,15 +149,14 @@ public final class Evaluation {
             answers.add(new EnumMap<>(Strategy.class));
             millis.add(new EnumMap<>(Strategy.class));
         }
-        List<Optional<Routed>> routes = new ArrayList<>(Collections.nCopies(tasks.size(), Optional.empty()));
+        List<Optional<TaskRouter.Route>> routes = new ArrayList<>(Collections.nCopies(tasks.size(), Optional.empty()));
         List<Optional<Double>> tttLoss = new ArrayList<>(Collections.nCopies(tasks.size(), Optional.empty()));
 
         if (router.isPresent()) {
             long t0 = System.nanoTime();
             List<TaskRouter.Route> r = router.get().route(model, prompts);
             for (int i = 0; i < tasks.size(); i++) {
-                TaskRouter.Route x = r.get(i);
-                routes.set(i, Optional.of(new Routed(x.label(), x.best(), x.confidence())));
+                routes.set(i, Optional.of(r.get(i)));
             }
             progress.printf(Locale.ROOT, "routed %d prompts in %.1f s%n", tasks.size(), seconds(t0));
         }
@@ -209,9 +205,9 @@ public final class Evaluation {
         }
     }
 
-    private List<Optional<Adapter>> routedExperts(List<Optional<Routed>> routes) {
+    private List<Optional<Adapter>> routedExperts(List<Optional<TaskRouter.Route>> routes) {
         return routes.stream()
-                .map(r -> r.flatMap(Routed::label)
+                .map(r -> r.flatMap(TaskRouter.Route::label)
                         .flatMap(l -> experts.get().expert(l))
                         .map(z -> (Adapter) z))
                 .toList();

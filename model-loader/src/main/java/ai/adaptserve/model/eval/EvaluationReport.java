@@ -22,11 +22,12 @@ public final class EvaluationReport {
             return total == 0 ? 0 : (double) correct / total;
         }
 
-        Count plus(boolean ok) {
+        public Count plus(boolean ok) {
             return new Count(correct + (ok ? 1 : 0), total + 1);
         }
 
-        String cell() {
+        /** {@code 12/40 (30%)}. */
+        public String cell() {
             return String.format(Locale.ROOT, "%d/%d (%.0f%%)", correct, total, 100 * accuracy());
         }
     }

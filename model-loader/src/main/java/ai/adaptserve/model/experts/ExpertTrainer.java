@@ -2,6 +2,7 @@ package ai.adaptserve.model.experts;
 
 import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.ZVector;
+import ai.adaptserve.model.eval.EvaluationReport;
 import ai.adaptserve.model.eval.GreedyAnswers;
 import ai.adaptserve.model.tasks.FewShotTask;
 import ai.adaptserve.model.tasks.PromptFormat;
@@ -50,13 +51,11 @@ public final class ExpertTrainer {
     }
 
     /** One expert with its held-out exact match and the base model's on the same tasks. */
-    public record Trained(String family, TrainingResult<ZVector> result, Score base, Score expert) {}
-
-    public record Score(int correct, int total) {
-        public double accuracy() {
-            return total == 0 ? 0 : (double) correct / total;
-        }
-    }
+    public record Trained(
+            String family,
+            TrainingResult<ZVector> result,
+            EvaluationReport.Count base,
+            EvaluationReport.Count expert) {}
 
     /**
      * The training set of one family: each task with its demonstrations in phrasing {@code i mod 4} (the generic,
@@ -105,18 +104,16 @@ public final class ExpertTrainer {
         List<String> prompts = eval.stream()
                 .map(t -> PromptFormat.render(t, true, PromptFormat.GENERIC))
                 .toList();
-        Score base = score(eval, GreedyAnswers.of(model, prompts, Optional.empty()));
-        Score expert = score(eval, GreedyAnswers.of(model, prompts, Optional.of(result.adapter())));
+        EvaluationReport.Count base = score(eval, GreedyAnswers.of(model, prompts, Optional.empty()));
+        EvaluationReport.Count expert = score(eval, GreedyAnswers.of(model, prompts, Optional.of(result.adapter())));
         return new Trained(family.label(), result, base, expert);
     }
 
-    static Score score(List<FewShotTask> tasks, List<String> answers) {
-        int ok = 0;
+    static EvaluationReport.Count score(List<FewShotTask> tasks, List<String> answers) {
+        EvaluationReport.Count c = new EvaluationReport.Count(0, 0);
         for (int i = 0; i < tasks.size(); i++) {
-            if (tasks.get(i).output().equals(answers.get(i))) {
-                ok++;
-            }
+            c = c.plus(tasks.get(i).output().equals(answers.get(i)));
         }
-        return new Score(ok, tasks.size());
+        return c;
     }
 }

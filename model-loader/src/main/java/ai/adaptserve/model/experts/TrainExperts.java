@@ -2,6 +2,7 @@ package ai.adaptserve.model.experts;
 
 import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.cli.CommandArgs;
+import ai.adaptserve.model.eval.EvaluationReport;
 import ai.adaptserve.model.tasks.FewShotTask;
 import ai.adaptserve.model.tasks.TaskFamily;
 import ai.adaptserve.model.tasks.TaskSuite;
@@ -157,8 +158,8 @@ public final class TrainExperts {
                     Locale.ROOT,
                     "| %s | %s | %s | %.3f → %.3f | %d |%n",
                     t.family(),
-                    cell(t.base()),
-                    cell(t.expert()),
+                    t.base().cell(),
+                    t.expert().cell(),
                     t.result().firstLoss(),
                     t.result().lastLoss(),
                     t.result().steps()));
@@ -169,12 +170,8 @@ public final class TrainExperts {
         md.append(String.format(
                 Locale.ROOT,
                 "| **all** | %s | %s | | |%n",
-                cell(new ExpertTrainer.Score(b, n)),
-                cell(new ExpertTrainer.Score(e, n))));
+                new EvaluationReport.Count(b, n).cell(),
+                new EvaluationReport.Count(e, n).cell()));
         return md.toString();
-    }
-
-    static String cell(ExpertTrainer.Score s) {
-        return String.format(Locale.ROOT, "%d/%d (%.0f%%)", s.correct(), s.total(), 100 * s.accuracy());
     }
 }

@@ -1,5 +1,6 @@
 package ai.adaptserve.model.pretrain;
 
+import ai.adaptserve.model.LocalFiles;
 import ai.adaptserve.model.ModelFingerprint;
 import ai.adaptserve.model.checkpoint.TensorDType;
 import ai.adaptserve.model.cli.CommandArgs;
@@ -329,23 +330,12 @@ public final class TrainBuiltin {
         Path tmp = out.resolve("snapshot.tmp");
         Path dir = out.resolve("snapshot");
         try {
-            deleteTree(tmp);
+            LocalFiles.deleteTree(tmp);
             trainer.save(tmp, dtype);
-            deleteTree(dir);
+            LocalFiles.deleteTree(dir);
             Files.move(tmp, dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the snapshot " + dir, e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 

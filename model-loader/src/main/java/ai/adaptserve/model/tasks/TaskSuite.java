@@ -1,13 +1,11 @@
 package ai.adaptserve.model.tasks;
 
+import ai.adaptserve.model.LocalFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +69,7 @@ public final class TaskSuite {
         TaskFiles.writeDocuments(dir.resolve("docs.jsonl"), suite.docs());
         Map<String, String> sums = new LinkedHashMap<>();
         for (String name : List.of("train.jsonl", "val.jsonl", "test.jsonl", "novel.jsonl", "docs.jsonl")) {
-            sums.put(name, sha256(dir.resolve(name)));
+            sums.put(name, LocalFiles.sha256(dir.resolve(name)));
         }
         Files.writeString(dir.resolve("README.md"), readme(seed, counts, sums), StandardCharsets.UTF_8);
         return sums;
@@ -179,14 +177,6 @@ public final class TaskSuite {
                 .append(
                         "with exact answers stated in `document` (prompt `Q: owner of T-104? A: `, answer then `\\n`).\n");
         return md.toString();
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     public static void main(String[] args) {

@@ -112,7 +112,16 @@ public final class TestTimeRecipe {
             Config cfg,
             Duration maxWallTime,
             TrainingListener listener) {
-        List<TrainingExample> data = trainingData(demos, cfg);
+        return trainOn(model, trainingData(demos, cfg), cfg, maxWallTime, listener);
+    }
+
+    /** As {@link #train}, on {@link #trainingData} already built (a caller that checked its lengths first). */
+    public static TrainingResult<LoraAdapter> trainOn(
+            LoadedModel model,
+            List<TrainingExample> data,
+            Config cfg,
+            Duration maxWallTime,
+            TrainingListener listener) {
         // enough epochs for the step budget to be the limit
         LoraTrainer.Config lora = cfg.lora().withEpochs(cfg.steps());
         return LoraTrainer.train(model, data, lora, new TrainingBudget(cfg.steps(), maxWallTime), listener);
