@@ -61,7 +61,7 @@ public final class BuiltinModel {
                     try (InputStream in = resource(e.path())) {
                         Files.copy(in, target);
                     }
-                    if (!LocalFiles.sha256(target).equals(e.sha256())) {
+                    if (!Sha256.hex(target).equals(e.sha256())) {
                         throw new IOException("built-in resource " + e.path() + " does not match its manifest");
                     }
                 }
@@ -105,7 +105,7 @@ public final class BuiltinModel {
             Path p = dir.resolve(e.path());
             if (!Files.isRegularFile(p)
                     || Files.size(p) != e.size()
-                    || !LocalFiles.sha256(p).equals(e.sha256())) {
+                    || !Sha256.hex(p).equals(e.sha256())) {
                 return false;
             }
         }

@@ -9,9 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -24,7 +22,7 @@ public final class ModelFingerprint {
 
     /** The fingerprint as {@code sha256:<hex>}. */
     public static String of(Path dir) throws IOException {
-        MessageDigest md = sha256();
+        MessageDigest md = Sha256.digest();
         byte[] buf = new byte[1 << 20];
         for (Path f : modelFiles(dir)) {
             md.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
@@ -36,7 +34,7 @@ public final class ModelFingerprint {
                 }
             }
         }
-        return "sha256:" + HexFormat.of().formatHex(md.digest());
+        return "sha256:" + Sha256.hex(md);
     }
 
     /**
@@ -64,13 +62,5 @@ public final class ModelFingerprint {
             }
         }
         return files;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

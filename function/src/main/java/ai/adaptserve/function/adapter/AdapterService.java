@@ -16,13 +16,14 @@ import ai.adaptserve.function.model.ModelHolder;
 import ai.adaptserve.function.model.ModelReady;
 import ai.adaptserve.function.model.ServedModel;
 import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.Sha256;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterFile;
 import ai.adaptserve.model.adapter.MalformedAdapterException;
 import ai.adaptserve.model.adapter.TargetMatrix;
 import ai.adaptserve.model.generate.GenerationParams;
-import ai.adaptserve.model.tasks.FewShotTask;
-import ai.adaptserve.model.tasks.PromptFormat;
+import ai.adaptserve.model.prompt.Demonstration;
+import ai.adaptserve.model.prompt.PromptRenderer;
 import ai.adaptserve.model.train.DocumentTrainer;
 import ai.adaptserve.model.train.LoraTrainer;
 import ai.adaptserve.model.train.StopReason;
@@ -33,12 +34,9 @@ import ai.adaptserve.model.train.TrainingResult;
 import ai.adaptserve.model.ttt.TestTimeRecipe;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,7 +51,7 @@ import org.jboss.logging.Logger;
  *
  * <p><b>Examples</b> ({@link #trainOnExamples}): a LoRA is trained by the ARC study's recipe ({@link TestTimeRecipe}):
  * leave-one-out tasks built from the demonstrations (the others in context, in the generic phrasing of
- * {@link PromptFormat}), under invertible augmentations, with the loss on the held-out outputs. <b>Documents</b> ({@link #trainOnDocument}): a LoRA is trained by
+ * {@link PromptRenderer#inOut}), under invertible augmentations, with the loss on the held-out outputs. <b>Documents</b> ({@link #trainOnDocument}): a LoRA is trained by
  * next-token prediction on the document, chunk by chunk. Both are keyed by the base model, the hyper-parameters
  * ({@code adaptserve.ttt.*}) and the data, so the same request trains once across the fleet and is then served from
  * the cache. The stored adapter carries {@value #PROMPT_FORMAT} metadata saying how prompts should look to it.
@@ -154,7 +152,7 @@ public class AdapterService {
 
     /** The prompt a demonstration is trained on: {@code in: <input>\nout: }. */
     public static String trainingPrompt(String input) {
-        return PromptFormat.render(null, Map.of(), List.of(), input, PromptFormat.GENERIC);
+        return PromptRenderer.inOut(List.of(), input);
     }
 
     // ------------------------------------------------------------------------------------------------- lookups
@@ -180,13 +178,13 @@ public class AdapterService {
     // ------------------------------------------------------------------------------------------------ training
 
     /** The key of the LoRA trained on {@code examples} with the configured hyper-parameters. */
-    public AdapterKey examplesKey(String baseFingerprint, List<FewShotTask.Example> examples, Optional<String> tenant) {
+    public AdapterKey examplesKey(String baseFingerprint, List<Demonstration> examples, Optional<String> tenant) {
         AdapterKey.Builder b = loraParams(AdapterKey.builder(baseFingerprint, AdapterKind.LORA))
                 .param("recipe", EXAMPLES_RECIPE)
                 .param("batch", ttt.batchSize())
                 .param("relabels", ttt.relabels())
                 .param("orders", ttt.orders());
-        for (FewShotTask.Example e : examples) {
+        for (Demonstration e : examples) {
             b.example(e.input(), e.output());
         }
         tenant.ifPresent(b::tenant);
@@ -241,7 +239,7 @@ public class AdapterService {
      * @throws ApiException 413 if a demonstration does not fit the model's context; 503 {@code adapter_training} if
      *     the training takes longer than {@code adaptserve.ttt.wait-timeout}; 422/500 {@code training_failed}
      */
-    public Resolved trainOnExamples(ServedModel model, List<FewShotTask.Example> examples, Optional<String> tenant) {
+    public Resolved trainOnExamples(ServedModel model, List<Demonstration> examples, Optional<String> tenant) {
         LoadedModel loaded = adaptable(model);
         TestTimeRecipe.Config recipe = new TestTimeRecipe.Config(
                 new LoraTrainer.Config(
@@ -349,7 +347,7 @@ public class AdapterService {
                 }
                 AdapterFile.Metadata meta = new AdapterFile.Metadata(fingerprint, Instant.now(), result.summary());
                 byte[] bytes = AdapterFile.toBytes(result.adapter(), meta);
-                parsed.put(fingerprint, sha256Hex(bytes), new AdapterFile.Read(result.adapter(), meta));
+                parsed.put(fingerprint, Sha256.hex(bytes), new AdapterFile.Read(result.adapter(), meta));
                 LOG.debugf("Trained %s on %s: %s", k.qualifiedId(), data, result.summary());
                 return new TrainedAdapter(
                         AdapterKind.LORA,
@@ -412,7 +410,7 @@ public class AdapterService {
                     ttt.rank(), ttt.alpha(), targets(), ttt.head(), ttt.learningRate(), 0f, 1, 1, ttt.seed());
             Adapter adapter = LoraTrainer.train(
                             m,
-                            List.of(new TrainingExample(trainingPrompt("ab"), "ba" + PromptFormat.TERMINATOR)),
+                            List.of(new TrainingExample(trainingPrompt("ab"), "ba" + PromptRenderer.TERMINATOR)),
                             config,
                             new TrainingBudget(1, ttt.maxWallTime()),
                             TrainingListener.NONE)
@@ -454,13 +452,5 @@ public class AdapterService {
         return model.loaded()
                 .orElseThrow(() -> new ApiException(
                         400, ErrorCodes.UNSUPPORTED, "adapter: the served model does not run adapters"));
-    }
-
-    private static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
     }
 }

@@ -13,14 +13,13 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
-import ai.adaptserve.model.tasks.FewShotTask;
-import ai.adaptserve.model.tasks.PromptFormat;
+import ai.adaptserve.model.prompt.Demonstration;
+import ai.adaptserve.model.prompt.PromptRenderer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -126,7 +125,7 @@ class GenerateService {
 
         /** The stop strings when the request gives none. */
         List<String> defaultStop() {
-            return lineAnswer ? List.of(PromptFormat.TERMINATOR) : List.of();
+            return lineAnswer ? List.of(PromptRenderer.TERMINATOR) : List.of();
         }
 
         Adaptation with(AdapterService.Resolved r) {
@@ -174,8 +173,8 @@ class GenerateService {
      */
     Adaptation adapt(ServedModel model, GenerateRequest request, Optional<String> tenant) {
         String adapter = request.adapter();
-        List<FewShotTask.Example> demos = request.examples().stream()
-                .map(e -> new FewShotTask.Example(e.input(), e.output()))
+        List<Demonstration> demos = request.examples().stream()
+                .map(e -> new Demonstration(e.input(), e.output()))
                 .toList();
         if (adapter.equals(GenerateRequestParser.NONE)) {
             boolean inOut = !demos.isEmpty();
@@ -227,11 +226,9 @@ class GenerateService {
      * The prompt as the model sees it: the document (if in context) and a blank line, then either the prompt as it is
      * or, in the in-out format, every demonstration {@code in: x\nout: y\n} and {@code in: <prompt>\nout: }.
      */
-    static String render(GenerateRequest request, List<FewShotTask.Example> demos, String document, boolean inOut) {
-        String core = inOut
-                ? PromptFormat.render(null, Map.of(), demos, request.prompt(), PromptFormat.GENERIC)
-                : request.prompt();
-        return document == null ? core : document + "\n\n" + core;
+    static String render(GenerateRequest request, List<Demonstration> demos, String document, boolean inOut) {
+        String core = inOut ? PromptRenderer.inOut(demos, request.prompt()) : request.prompt();
+        return PromptRenderer.withDocument(document, core);
     }
 
     private static Adaptation checked(ServedModel model, String prompt, boolean lineAnswer) {

@@ -22,7 +22,7 @@ import ai.adaptserve.cache.AdapterStore;
 import ai.adaptserve.cache.TrainedAdapter;
 import ai.adaptserve.function.ModelReady;
 import ai.adaptserve.function.config.CacheConfig;
-import ai.adaptserve.model.tasks.FewShotTask;
+import ai.adaptserve.model.prompt.Demonstration;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
@@ -312,7 +312,7 @@ class AdaptationResourceTest {
         AdapterKey key = adapters.examplesKey(
                 fingerprint,
                 examples.stream()
-                        .map(e -> new FewShotTask.Example(e.get("input"), e.get("output")))
+                        .map(e -> new Demonstration(e.get("input"), e.get("output")))
                         .toList(),
                 Optional.empty());
         Path file = localFile(fingerprint, key.id());

@@ -1,5 +1,6 @@
 package ai.adaptserve.model.adapter;
 
+import ai.adaptserve.model.Sha256;
 import ai.adaptserve.model.checkpoint.MalformedCheckpointException;
 import ai.adaptserve.model.checkpoint.SafetensorsFile;
 import ai.adaptserve.model.checkpoint.SafetensorsWriter;
@@ -15,11 +16,9 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -430,20 +429,15 @@ public final class SvdFactors implements AutoCloseable {
      * order in which they are computed, so the digest is built as the factors arrive.
      */
     private static MessageDigest checksumStart(String fingerprint, String targetsName) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        update(md, "adaptserve-svd-v" + FORMAT_VERSION);
-        update(md, fingerprint);
-        update(md, targetsName);
+        MessageDigest md = Sha256.digest();
+        Sha256.updateString(md, "adaptserve-svd-v" + FORMAT_VERSION);
+        Sha256.updateString(md, fingerprint);
+        Sha256.updateString(md, targetsName);
         return md;
     }
 
     private static void checksumAdd(MessageDigest md, String name, ByteBuffer bytes) {
-        update(md, name);
+        Sha256.updateString(md, name);
         ByteBuffer b = bytes.duplicate();
         b.position(0);
         md.update(ByteBuffer.allocate(8).putLong(b.remaining()).flip());
@@ -452,11 +446,5 @@ public final class SvdFactors implements AutoCloseable {
 
     private static String checksumEnd(MessageDigest md) {
         return "sha256:" + HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void update(MessageDigest md, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        md.update(ByteBuffer.allocate(4).putInt(b.length).flip());
-        md.update(b);
     }
 }

@@ -1,11 +1,10 @@
 package ai.adaptserve.model.checkpoint;
 
+import ai.adaptserve.model.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
@@ -86,24 +85,19 @@ public final class ChecksummedSafetensors {
 
     /** SHA-256 over the domain, every metadata entry but the checksum (by key) and every tensor (by name). */
     public static String checksum(String domain, Map<String, String> metadata, Map<String, Tensor> tensors) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        update(md, domain);
+        MessageDigest md = Sha256.digest();
+        Sha256.updateString(md, domain);
         TreeMap<String, String> meta = new TreeMap<>(metadata);
         meta.remove(CHECKSUM);
         md.update(ByteBuffer.allocate(4).putInt(meta.size()).flip());
         meta.forEach((k, v) -> {
-            update(md, k);
-            update(md, v);
+            Sha256.updateString(md, k);
+            Sha256.updateString(md, v);
         });
         md.update(ByteBuffer.allocate(4).putInt(tensors.size()).flip());
         new TreeMap<>(tensors).forEach((name, t) -> {
-            update(md, name);
-            update(md, t.dtype().safetensorsName());
+            Sha256.updateString(md, name);
+            Sha256.updateString(md, t.dtype().safetensorsName());
             ByteBuffer shape = ByteBuffer.allocate(4 + 8 * t.shape().length).putInt(t.shape().length);
             for (long d : t.shape()) {
                 shape.putLong(d);
@@ -115,12 +109,6 @@ public final class ChecksummedSafetensors {
             md.update(b);
         });
         return "sha256:" + HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void update(MessageDigest md, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        md.update(ByteBuffer.allocate(4).putInt(b.length).flip());
-        md.update(b);
     }
 
     /**

@@ -5,7 +5,6 @@ import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterFile;
 import ai.adaptserve.model.adapter.MalformedAdapterException;
 import ai.adaptserve.model.adapter.ZVector;
-import ai.adaptserve.model.tasks.TaskFamily;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,15 +15,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The SVF expert z-vectors of a base model, one per task family, kept as verified adapter files
+ * The SVF expert z-vectors of a base model, one per label (a task family, or whatever the files are named), kept as verified adapter files
  * {@code <family>.safetensors} in one directory (see {@link AdapterFile}).
  */
 public final class ExpertSet {
     /** The file name suffix of an expert. */
     public static final String SUFFIX = ".safetensors";
+    /**
+     * What an expert's label may be: the file name carries it and the API reports it ({@code expert:<label>}), so it
+     * is kept to letters, digits and {@code _ . -}. Any label the files carry is served; nothing here knows families.
+     */
+    public static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final Map<String, ZVector> experts;
 
@@ -52,7 +57,7 @@ public final class ExpertSet {
 
     /**
      * Reads every {@code <family>.safetensors} in {@code dir}: each is verified against the model (fingerprint, shapes,
-     * checksum) and must be a z-vector of a known training family.
+     * checksum) and must be a z-vector; its label is its file name.
      *
      * @throws MalformedAdapterException naming the file that fails
      */
@@ -70,8 +75,9 @@ public final class ExpertSet {
         for (Path f : files) {
             String name = f.getFileName().toString();
             String family = name.substring(0, name.length() - SUFFIX.length());
-            if (TaskFamily.byLabel(family).isEmpty()) {
-                throw new MalformedAdapterException(f + ": " + family + " is not a task family");
+            if (!LABEL.matcher(family).matches()) {
+                throw new MalformedAdapterException(
+                        f + ": an expert's label (its file name) must match " + LABEL.pattern() + ", was " + family);
             }
             Adapter a = AdapterFile.read(f, model.fingerprint(), model.config()).adapter();
             if (!(a instanceof ZVector z)) {

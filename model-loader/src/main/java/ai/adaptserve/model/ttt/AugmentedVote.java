@@ -1,8 +1,7 @@
 package ai.adaptserve.model.ttt;
 
-import ai.adaptserve.model.tasks.Augmentation;
-import ai.adaptserve.model.tasks.FewShotTask;
-import ai.adaptserve.model.tasks.PromptFormat;
+import ai.adaptserve.model.prompt.Demonstration;
+import ai.adaptserve.model.prompt.PromptRenderer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -27,22 +26,20 @@ public final class AugmentedVote {
     public record Candidate(String augmentation, int order, String answer) {}
 
     /** The queries for a task: every suited augmentation, {@code orders} orders each (the first as given). */
-    public static List<Query> queries(
-            List<FewShotTask.Example> demos, String input, int relabels, int orders, long seed) {
+    public static List<Query> queries(List<Demonstration> demos, String input, int relabels, int orders, long seed) {
         if (orders < 1) {
             throw new IllegalArgumentException("orders must be >= 1, was " + orders);
         }
         Random rnd = new Random(seed ^ 0x5DEECE66DL);
         List<Query> out = new ArrayList<>();
         for (Augmentation a : Augmentation.suitedTo(demos, relabels, seed)) {
-            List<FewShotTask.Example> augmented = a.apply(demos);
+            List<Demonstration> augmented = a.apply(demos);
             for (int o = 0; o < orders; o++) {
-                List<FewShotTask.Example> context = new ArrayList<>(augmented);
+                List<Demonstration> context = new ArrayList<>(augmented);
                 if (o > 0) {
                     Collections.shuffle(context, rnd);
                 }
-                out.add(new Query(
-                        a, o, PromptFormat.render(null, Map.of(), context, a.apply(input), PromptFormat.GENERIC)));
+                out.add(new Query(a, o, PromptRenderer.inOut(context, a.apply(input))));
             }
         }
         return List.copyOf(out);
@@ -53,7 +50,7 @@ public final class AugmentedVote {
         return new Candidate(
                 query.augmentation().name(),
                 query.order(),
-                query.augmentation().invert(PromptFormat.answer(generated)));
+                query.augmentation().invert(PromptRenderer.answer(generated)));
     }
 
     /** The vote over the generated texts of {@code queries} (one each, in order). */

@@ -2,9 +2,8 @@ package ai.adaptserve.model.ttt;
 
 import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.LoraAdapter;
-import ai.adaptserve.model.tasks.Augmentation;
-import ai.adaptserve.model.tasks.FewShotTask;
-import ai.adaptserve.model.tasks.PromptFormat;
+import ai.adaptserve.model.prompt.Demonstration;
+import ai.adaptserve.model.prompt.PromptRenderer;
 import ai.adaptserve.model.train.LoraTrainer;
 import ai.adaptserve.model.train.TrainingBudget;
 import ai.adaptserve.model.train.TrainingExample;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -65,9 +63,9 @@ public final class TestTimeRecipe {
 
     /**
      * The training set: every leave-one-out task under every suited augmentation and {@code orders} orders, without
-     * repeats. Completions are the held-out output and {@link PromptFormat#TERMINATOR}.
+     * repeats. Completions are the held-out output and {@link PromptRenderer#TERMINATOR}.
      */
-    public static List<TrainingExample> trainingData(List<FewShotTask.Example> demos, Config cfg) {
+    public static List<TrainingExample> trainingData(List<Demonstration> demos, Config cfg) {
         if (demos.isEmpty()) {
             throw new IllegalArgumentException("test-time training needs at least one demonstration");
         }
@@ -83,35 +81,30 @@ public final class TestTimeRecipe {
      * The leave-one-out tasks of {@code demos} as they are (no augmentation, the given order): what Transformer²'s
      * few-shot strategy scores expert mixtures on.
      */
-    public static List<TrainingExample> leaveOneOut(List<FewShotTask.Example> demos) {
+    public static List<TrainingExample> leaveOneOut(List<Demonstration> demos) {
         Set<TrainingExample> out = new LinkedHashSet<>();
         addLeaveOneOut(demos, 1, new Random(0), out);
         return List.copyOf(out);
     }
 
-    private static void addLeaveOneOut(
-            List<FewShotTask.Example> demos, int orders, Random rnd, Set<TrainingExample> out) {
+    private static void addLeaveOneOut(List<Demonstration> demos, int orders, Random rnd, Set<TrainingExample> out) {
         for (int held = 0; held < demos.size(); held++) {
-            List<FewShotTask.Example> others = new ArrayList<>(demos);
-            FewShotTask.Example query = others.remove(held);
+            List<Demonstration> others = new ArrayList<>(demos);
+            Demonstration query = others.remove(held);
             for (int o = 0; o < orders; o++) {
-                List<FewShotTask.Example> context = new ArrayList<>(others);
+                List<Demonstration> context = new ArrayList<>(others);
                 if (o > 0) {
                     Collections.shuffle(context, rnd);
                 }
-                String prompt = PromptFormat.render(null, Map.of(), context, query.input(), PromptFormat.GENERIC);
-                out.add(new TrainingExample(prompt, query.output() + PromptFormat.TERMINATOR));
+                String prompt = PromptRenderer.inOut(context, query.input());
+                out.add(new TrainingExample(prompt, query.output() + PromptRenderer.TERMINATOR));
             }
         }
     }
 
     /** Trains a fresh LoRA on {@link #trainingData} for {@code cfg.steps()} steps, or until {@code maxWallTime}. */
     public static TrainingResult<LoraAdapter> train(
-            LoadedModel model,
-            List<FewShotTask.Example> demos,
-            Config cfg,
-            Duration maxWallTime,
-            TrainingListener listener) {
+            LoadedModel model, List<Demonstration> demos, Config cfg, Duration maxWallTime, TrainingListener listener) {
         return trainOn(model, trainingData(demos, cfg), cfg, maxWallTime, listener);
     }
 

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.adaptserve.model.tasks.Augmentation;
-import ai.adaptserve.model.tasks.FewShotTask;
-import ai.adaptserve.model.tasks.PromptFormat;
+import ai.adaptserve.model.prompt.Demonstration;
+import ai.adaptserve.model.prompt.PromptRenderer;
 import ai.adaptserve.model.train.TrainingExample;
 import java.util.HashSet;
 import java.util.List;
@@ -17,12 +16,10 @@ import org.junit.jupiter.api.Test;
 
 class AugmentedVoteTest {
 
-    private static final List<FewShotTask.Example> ROWS = List.of(
-            new FewShotTask.Example("0120", "0210"),
-            new FewShotTask.Example("3004", "4003"),
-            new FewShotTask.Example("5600", "0065"));
-    private static final List<FewShotTask.Example> WORDS =
-            List.of(new FewShotTask.Example("abc", "cba"), new FewShotTask.Example("hello", "olleh"));
+    private static final List<Demonstration> ROWS = List.of(
+            new Demonstration("0120", "0210"), new Demonstration("3004", "4003"), new Demonstration("5600", "0065"));
+    private static final List<Demonstration> WORDS =
+            List.of(new Demonstration("abc", "cba"), new Demonstration("hello", "olleh"));
 
     @Test
     void everyAugmentationIsInvertedByItsInverse() {
@@ -56,7 +53,7 @@ class AugmentedVoteTest {
     void anAugmentedTaskIsStillAFunction_theRelabelledMirrorIsTheMirror() {
         // mirror commutes with a colour permutation and with reversal: every augmented demo is a mirror demo
         for (Augmentation a : Augmentation.suitedTo(ROWS, 3, 5)) {
-            for (FewShotTask.Example e : a.apply(ROWS)) {
+            for (Demonstration e : a.apply(ROWS)) {
                 assertEquals(new StringBuilder(e.input()).reverse().toString(), e.output(), a.name());
             }
         }
@@ -72,7 +69,7 @@ class AugmentedVoteTest {
         assertTrue(data.size() >= 3 * augmentations && data.size() <= 3 * augmentations * 2, "" + data.size());
         assertEquals(data.size(), new HashSet<>(data).size(), "no repeats");
         for (TrainingExample e : data) {
-            assertTrue(e.completion().endsWith(PromptFormat.TERMINATOR));
+            assertTrue(e.completion().endsWith(PromptRenderer.TERMINATOR));
             String answer = e.completion().substring(0, e.completion().length() - 1);
             // the held-out answer never appears among the prompt's own demonstrations
             assertTrue(!e.prompt().contains("out: " + answer + "\n"), e.prompt());
@@ -123,10 +120,9 @@ class AugmentedVoteTest {
     @Test
     void augmentedDemosOfAGeneratedTaskStayConsistent_reverseOfSort() {
         // sort under reversal is "sort descending": the augmented demos agree with each other
-        List<FewShotTask.Example> sort =
-                List.of(new FewShotTask.Example("cab", "abc"), new FewShotTask.Example("zxy", "xyz"));
+        List<Demonstration> sort = List.of(new Demonstration("cab", "abc"), new Demonstration("zxy", "xyz"));
         Augmentation rev = new Augmentation.Reverse();
-        for (FewShotTask.Example e : rev.apply(sort)) {
+        for (Demonstration e : rev.apply(sort)) {
             char[] in = e.input().toCharArray();
             java.util.Arrays.sort(in);
             assertEquals(new StringBuilder(new String(in)).reverse().toString(), e.output());
