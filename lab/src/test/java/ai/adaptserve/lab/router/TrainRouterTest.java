@@ -113,7 +113,15 @@ class TrainRouterTest {
                 .map(TrainRouter.Sample::prompt)
                 .toList();
         assertEquals(router.route(model, prompts), loaded.route(model, prompts));
-        assertEquals(report.valRoutes().subList(0, 20), loaded.route(model, prompts));
+        // The training run routed these prompts in a larger batch (other padding): same decisions, and probabilities
+        // equal up to float rounding of the batched forward pass.
+        List<TaskRouter.Route> trained = report.valRoutes().subList(0, 20);
+        List<TaskRouter.Route> again = loaded.route(model, prompts);
+        for (int i = 0; i < trained.size(); i++) {
+            assertEquals(trained.get(i).label(), again.get(i).label(), prompts.get(i));
+            assertEquals(trained.get(i).best(), again.get(i).best(), prompts.get(i));
+            assertEquals(trained.get(i).confidence(), again.get(i).confidence(), 1e-5, prompts.get(i));
+        }
     }
 
     @Test
