@@ -42,8 +42,7 @@ public final class TaskSuite {
             List<FewShotTask> novel,
             List<DocumentTask> docs) {}
 
-    public static final String COMMAND_PREFIX = "./mvnw -B -ntp -q -pl model-loader compile exec:java"
-            + " -Dexec.mainClass=ai.adaptserve.lab.tasks.TaskSuite";
+    public static final String COMMAND_PREFIX = "bin/task-suite";
 
     private TaskSuite() {}
 
@@ -90,12 +89,12 @@ public final class TaskSuite {
                 .append("per-task parameters), and documents for document test-time training. Written by\n")
                 .append("`ai.adaptserve.lab.tasks.TaskSuite`; the same command writes byte-identical files.\n\n");
         md.append(
-                "## Command\n\nFrom the repository root, with a JDK 21+ as `JAVA_HOME` (replace `OUT` by the directory):\n\n");
+                "## Command\n\nFrom the repository root (replace `OUT` by the directory):\n\n");
         md.append("```bash\n")
                 .append(COMMAND_PREFIX)
-                .append(" \\\n  -Dexec.args=\"")
+                .append(' ')
                 .append(arguments(seed, counts))
-                .append("\"\n```\n\n");
+                .append("\n```\n\n");
         md.append("## Files\n\n| file | records | what | sha256 |\n| --- | --- | --- | --- |\n");
         Map<String, String> what = Map.of(
                 "train.jsonl", "training families, for training the base model and the expert adapters",
