@@ -44,7 +44,7 @@ data "aws_iam_policy_document" "instance" {
   statement {
     sid       = "ReadWriteAdapters"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = [for p in local.adapter_prefixes : "${aws_s3_bucket.adapters.arn}/${p}*"]
+    resources = [for t in local.tenant_key_prefixes : "${aws_s3_bucket.adapters.arn}/${t}adapters/*"]
   }
 
   statement {

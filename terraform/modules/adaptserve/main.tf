@@ -26,8 +26,8 @@ locals {
 
   cache_subnet_ids = var.cache_subnet_ids == null ? var.instance_subnet_ids : var.cache_subnet_ids
 
-  # S3 key prefixes of adapters: adapters/<base-fingerprint>/<id>, and <tenant>/adapters/... per tenant.
-  adapter_prefixes = concat(["adapters/"], [for t in var.tenants : "${t}/adapters/"])
+  # What comes before adapters/<base-fingerprint>/<id> in S3 keys: nothing, or "<tenant>/" per tenant.
+  tenant_key_prefixes = concat([""], [for t in var.tenants : "${t}/"])
 
   artifact_object_arn = "arn:${local.partition}:s3:::${var.artifact_bucket}/${var.artifact_key}"
 

@@ -46,17 +46,42 @@ resource "aws_s3_bucket_lifecycle_configuration" "adapters" {
   # Lifecycle rules on a versioned bucket need versioning in place first.
   depends_on = [aws_s3_bucket_versioning.adapters]
 
+  rule {
+    id     = "adapters"
+    status = "Enabled"
+
+    filter {
+      prefix = "adapters/"
+    }
+
+    # Adapters are immutable (content-addressed): old versions only come from a rewrite after a bad entry.
+    noncurrent_version_expiration {
+      noncurrent_days = var.adapter_noncurrent_version_days
+    }
+
+    dynamic "expiration" {
+      for_each = var.adapter_expiration_days == null ? [] : [var.adapter_expiration_days]
+      content {
+        days = expiration.value
+      }
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  # The same for each tenant's <tenant>/adapters/.
   dynamic "rule" {
-    for_each = local.adapter_prefixes
+    for_each = toset(var.tenants)
     content {
-      id     = "adapters-${rule.key}"
+      id     = "adapters-${rule.value}"
       status = "Enabled"
 
       filter {
-        prefix = rule.value
+        prefix = "${rule.value}/adapters/"
       }
 
-      # An adapter is immutable (content-addressed); old versions only come from rewrites after a bad entry.
       noncurrent_version_expiration {
         noncurrent_days = var.adapter_noncurrent_version_days
       }
