@@ -42,3 +42,14 @@ for (const [name, policy] of Object.entries(POLICIES)) {
     assert.deepEqual(violations, []);
   });
 }
+
+test("docs/deploy.md lists every variable of the module", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { REPO } = await import("../lib/terraform.mjs");
+  const doc = readFileSync(join(REPO, "docs", "deploy.md"), "utf8");
+  const { configs } = await loadAll();
+  const m = configs.find((c) => c.name === "terraform/modules/adaptserve");
+  const missing = Object.keys(m.variable).filter((v) => !doc.includes(`| \`${v}\` |`));
+  assert.deepEqual(missing, []);
+});

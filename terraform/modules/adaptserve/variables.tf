@@ -444,7 +444,7 @@ variable "cache_engine_version" {
 }
 
 variable "cache_node_type" {
-  description = "ElastiCache node type. Adapters are small (LoRA rank 4 of the built-in model: tens of KiB); size for adapter count x size x redis TTL."
+  description = "ElastiCache node type. Size it for the adapters kept (count x size within the redis TTL): a rank-4 LoRA of the built-in model is a few hundred KiB; larger ones (a 135M model's rank-8 LoRA, about 10 MB) exceed redis.max-value-bytes (8 MiB) and stay in S3 and memory."
   type        = string
   default     = "cache.t4g.medium"
 
