@@ -59,7 +59,7 @@ let hotZipf: Zipf | null = null;
 const docZipf = new Zipf(D.document.pool, D.document.zipf_exponent);
 
 function hot(r: Random, data: SetupData): void {
-  hotZipf ??= new Zipf(data.targets.length, D.zipf_exponent);
+  if (hotZipf === null) hotZipf = new Zipf(data.targets.length, D.zipf_exponent);
   const target = data.targets[hotZipf.sample(r)];
   if (target.kind === "expert") {
     const p = expertPrompt(r, target.family, D.task.row_min, D.task.row_max);
