@@ -16,6 +16,7 @@ import ai.adaptserve.model.train.Perplexity;
 import ai.adaptserve.model.train.TrainingBudget;
 import ai.adaptserve.model.train.TrainingListener;
 import ai.adaptserve.model.train.TrainingResult;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,13 +56,15 @@ public final class DocumentEval {
      * @param continuationTokens most continuation tokens scored; 0 means half the model's context
      * @param maxAnswerTokens most tokens generated per answer
      */
+    @RecordBuilder
     public record Config(
             DocumentTrainer.Config trainer,
             TrainingBudget budget,
             int maxDocuments,
             long seed,
             int continuationTokens,
-            int maxAnswerTokens) {
+            int maxAnswerTokens)
+            implements DocumentEvalConfigBuilder.With {
         public Config {
             Objects.requireNonNull(trainer, "trainer");
             Objects.requireNonNull(budget, "budget");
@@ -85,30 +88,6 @@ public final class DocumentEval {
                     0L,
                     0,
                     24);
-        }
-
-        public Config withTrainer(DocumentTrainer.Config t) {
-            return new Config(t, budget, maxDocuments, seed, continuationTokens, maxAnswerTokens);
-        }
-
-        public Config withBudget(TrainingBudget b) {
-            return new Config(trainer, b, maxDocuments, seed, continuationTokens, maxAnswerTokens);
-        }
-
-        public Config withMaxDocuments(int n) {
-            return new Config(trainer, budget, n, seed, continuationTokens, maxAnswerTokens);
-        }
-
-        public Config withSeed(long s) {
-            return new Config(trainer, budget, maxDocuments, s, continuationTokens, maxAnswerTokens);
-        }
-
-        public Config withContinuationTokens(int n) {
-            return new Config(trainer, budget, maxDocuments, seed, n, maxAnswerTokens);
-        }
-
-        public Config withMaxAnswerTokens(int n) {
-            return new Config(trainer, budget, maxDocuments, seed, continuationTokens, n);
         }
     }
 
@@ -180,16 +159,8 @@ public final class DocumentEval {
         double docPplBase = Perplexity.of(model, Optional.empty(), doc.document());
 
         // The document learned into an adapter.
-        DocumentTrainer.Config t = cfg.trainer();
-        DocumentTrainer.Config seeded = new DocumentTrainer.Config(
-                t.kind(),
-                t.chunkTokens(),
-                t.learningRate(),
-                t.passes(),
-                t.rank(),
-                t.alpha(),
-                t.targets(),
-                TaskGenerator.derive(cfg.seed(), "document-eval:" + doc.id()));
+        DocumentTrainer.Config seeded =
+                cfg.trainer().withSeed(TaskGenerator.derive(cfg.seed(), "document-eval:" + doc.id()));
         TrainingResult<Adapter> trained =
                 DocumentTrainer.train(model, doc.document(), seeded, cfg.budget(), TrainingListener.NONE);
         Optional<Adapter> adapter = Optional.of(trained.adapter());

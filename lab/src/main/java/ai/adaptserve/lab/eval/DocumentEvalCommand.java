@@ -68,15 +68,10 @@ final class DocumentEvalCommand {
                     ? TaskFiles.readDocuments(v.requiredPath("--documents"))
                     : SyntheticDocuments.generate(count, v.longArg("--data-seed", 1));
             t = kind.equals("svf") ? DocumentTrainer.Config.svf() : DocumentTrainer.Config.lora();
-            t = new DocumentTrainer.Config(
-                    t.kind(),
-                    v.intArg("--chunk", t.chunkTokens(), 2),
-                    (float) v.doubleArg("--lr", t.learningRate(), 1e-9),
-                    v.intArg("--passes", t.passes(), 1),
-                    v.intArg("--rank", t.rank(), 1),
-                    t.alpha(),
-                    t.targets(),
-                    t.seed());
+            t = t.withChunkTokens(v.intArg("--chunk", t.chunkTokens(), 2))
+                    .withLearningRate((float) v.doubleArg("--lr", t.learningRate(), 1e-9))
+                    .withPasses(v.intArg("--passes", t.passes(), 1))
+                    .withRank(v.intArg("--rank", t.rank(), 1));
             TrainingBudget budget = new TrainingBudget(
                     v.intArg("--steps", Integer.MAX_VALUE, 0),
                     v.has("--max-seconds")

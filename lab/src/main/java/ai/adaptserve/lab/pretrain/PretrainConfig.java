@@ -2,6 +2,7 @@ package ai.adaptserve.lab.pretrain;
 
 import ai.adaptserve.model.config.ModelConfig;
 import ai.adaptserve.model.tokenizer.ByteTokenizer;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -23,6 +24,7 @@ import java.util.Objects;
  * @param evalEvery validation every this many steps and at the last step (0: never)
  * @param maxWallTime the training loop stops before a step once this much time has passed
  */
+@RecordBuilder
 public record PretrainConfig(
         ModelConfig model,
         long seed,
@@ -36,7 +38,8 @@ public record PretrainConfig(
         double promptWeight,
         double demoOutputWeight,
         int evalEvery,
-        Duration maxWallTime) {
+        Duration maxWallTime)
+        implements PretrainConfigBuilder.With {
     public PretrainConfig {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(maxWallTime, "maxWallTime");
@@ -88,90 +91,12 @@ public record PretrainConfig(
                 Duration.ofDays(1));
     }
 
+    /**
+     * The peak learning rate and its warm-up, which go together. Hand-written: it sets two fields; the generated
+     * {@code withLearningRate(double)} and {@code withWarmupSteps(int)} set one each.
+     */
     public PretrainConfig withLearningRate(double lr, int warmup) {
-        return new PretrainConfig(
-                model,
-                seed,
-                initStd,
-                steps,
-                lr,
-                warmup,
-                finalLearningRateRatio,
-                weightDecay,
-                gradClip,
-                promptWeight,
-                demoOutputWeight,
-                evalEvery,
-                maxWallTime);
-    }
-
-    /** Loss weights of the prompt's other targets and of the demonstrations' outputs (answers weigh 1). */
-    public PretrainConfig withPromptWeights(double prompt, double demoOutput) {
-        return new PretrainConfig(
-                model,
-                seed,
-                initStd,
-                steps,
-                learningRate,
-                warmupSteps,
-                finalLearningRateRatio,
-                weightDecay,
-                gradClip,
-                prompt,
-                demoOutput,
-                evalEvery,
-                maxWallTime);
-    }
-
-    public PretrainConfig withWeightDecay(double wd) {
-        return new PretrainConfig(
-                model,
-                seed,
-                initStd,
-                steps,
-                learningRate,
-                warmupSteps,
-                finalLearningRateRatio,
-                wd,
-                gradClip,
-                promptWeight,
-                demoOutputWeight,
-                evalEvery,
-                maxWallTime);
-    }
-
-    public PretrainConfig withEvalEvery(int n) {
-        return new PretrainConfig(
-                model,
-                seed,
-                initStd,
-                steps,
-                learningRate,
-                warmupSteps,
-                finalLearningRateRatio,
-                weightDecay,
-                gradClip,
-                promptWeight,
-                demoOutputWeight,
-                n,
-                maxWallTime);
-    }
-
-    public PretrainConfig withMaxWallTime(Duration d) {
-        return new PretrainConfig(
-                model,
-                seed,
-                initStd,
-                steps,
-                learningRate,
-                warmupSteps,
-                finalLearningRateRatio,
-                weightDecay,
-                gradClip,
-                promptWeight,
-                demoOutputWeight,
-                evalEvery,
-                d);
+        return withLearningRate(lr).withWarmupSteps(warmup);
     }
 
     private static void positive(double v, String name) {
