@@ -2,6 +2,7 @@ package ai.adaptserve.model;
 
 import ai.adaptserve.model.adapter.TargetMatrix;
 import ai.djl.ndarray.types.DataType;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -16,8 +17,10 @@ import java.util.Set;
  * @param svdCacheDir where SVD factors are kept; empty for the checkpoint directory, or a per-user cache
  *     directory when the checkpoint directory is not writable
  */
+@RecordBuilder
 public record ModelOptions(
-        DataType computeType, String device, Set<TargetMatrix> svdTargets, Optional<Path> svdCacheDir) {
+        DataType computeType, String device, Set<TargetMatrix> svdTargets, Optional<Path> svdCacheDir)
+        implements ModelOptionsBuilder.With {
     public ModelOptions {
         if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16 && computeType != DataType.BFLOAT16) {
             throw new IllegalArgumentException("computeType must be float32, float16 or bfloat16, was " + computeType);
@@ -32,11 +35,11 @@ public record ModelOptions(
         return new ModelOptions(DataType.FLOAT32, "", TargetMatrix.MLP, Optional.empty());
     }
 
+    /**
+     * The generated {@code withSvdCacheDir(Optional)} for a directory that is there. Hand-written: it wraps the value
+     * rather than copying one field, and record-builder adds such concrete setters to its builder only, not to withers.
+     */
     public ModelOptions withSvdCacheDir(Path dir) {
-        return new ModelOptions(computeType, device, svdTargets, Optional.of(dir));
-    }
-
-    public ModelOptions withSvdTargets(Set<TargetMatrix> targets) {
-        return new ModelOptions(computeType, device, targets, svdCacheDir);
+        return withSvdCacheDir(Optional.of(dir));
     }
 }

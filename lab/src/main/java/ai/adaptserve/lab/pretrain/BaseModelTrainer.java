@@ -25,7 +25,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
@@ -49,193 +48,10 @@ import java.util.function.Function;
  * Single-threaded PyTorch ({@code ai.djl.pytorch.num_threads=1}) makes runs bit-for-bit repeatable.
  */
 public final class BaseModelTrainer implements AutoCloseable {
-    static final double BETA1 = 0.9;
-    static final double BETA2 = 0.95;
-    static final double EPS = 1e-8;
     /** Rows per forward pass when evaluating. */
     static final int EVAL_BATCH = 32;
     /** Most tokens a greedy answer may take (outputs are at most 12 bytes, plus the terminator). */
     static final int MAX_ANSWER_TOKENS = 24;
-
-    /**
-     * @param model the architecture (byte vocabulary, BOS and EOS)
-     * @param seed initial weights; the data order is seeded separately by the caller's {@link PretrainData.Batches}
-     * @param initStd standard deviation of the initial matrices
-     * @param steps optimizer steps planned (the cosine's length)
-     * @param learningRate peak learning rate, reached after {@code warmupSteps}
-     * @param finalLearningRateRatio the last step's learning rate as a share of the peak
-     * @param weightDecay AdamW's decoupled decay, on matrices only (not on norms or biases)
-     * @param gradClip largest global gradient norm (0 disables clipping)
-     * @param promptWeight weight of each prompt token's loss, relative to 1 for each answer token (0 trains on answers
-     *     only)
-     * @param demoOutputWeight weight of each target inside a demonstration's output in the prompt (and the delimiter
-     *     after it): the answer to the same task given the demonstrations before it
-     * @param evalEvery validation every this many steps and at the last step (0: never)
-     * @param maxWallTime the training loop stops before a step once this much time has passed
-     */
-    public record Config(
-            ModelConfig model,
-            long seed,
-            double initStd,
-            int steps,
-            double learningRate,
-            int warmupSteps,
-            double finalLearningRateRatio,
-            double weightDecay,
-            double gradClip,
-            double promptWeight,
-            double demoOutputWeight,
-            int evalEvery,
-            Duration maxWallTime) {
-        public Config {
-            Objects.requireNonNull(model, "model");
-            Objects.requireNonNull(maxWallTime, "maxWallTime");
-            if (!model.bosTokenId().isPresent() || model.eosTokenIds().isEmpty()) {
-                throw new IllegalArgumentException("the model needs a BOS and an EOS id");
-            }
-            if (model.vocabSize() < ByteTokenizer.VOCAB) {
-                throw new IllegalArgumentException("the vocabulary must hold the " + ByteTokenizer.VOCAB + " byte ids");
-            }
-            positive(initStd, "initStd");
-            positive(learningRate, "learningRate");
-            if (steps < 0) {
-                throw new IllegalArgumentException("steps must be >= 0, was " + steps);
-            }
-            if (warmupSteps < 0) {
-                throw new IllegalArgumentException("warmupSteps must be >= 0, was " + warmupSteps);
-            }
-            if (!(finalLearningRateRatio >= 0 && finalLearningRateRatio <= 1)) {
-                throw new IllegalArgumentException(
-                        "finalLearningRateRatio must be in [0, 1], was " + finalLearningRateRatio);
-            }
-            nonNegative(weightDecay, "weightDecay");
-            nonNegative(gradClip, "gradClip");
-            nonNegative(promptWeight, "promptWeight");
-            nonNegative(demoOutputWeight, "demoOutputWeight");
-            if (evalEvery < 0) {
-                throw new IllegalArgumentException("evalEvery must be >= 0, was " + evalEvery);
-            }
-        }
-
-        /**
-         * Init std 0.02; lr 3e-3 with 5% warm-up (at least 1 step), cosine to 10% at the end; decay 0.1; clip 1;
-         * demonstration outputs weigh 1 like answers, other prompt targets 0.1; no evaluation; no time limit.
-         */
-        public static Config defaults(ModelConfig model, long seed, int steps) {
-            return new Config(
-                    model,
-                    seed,
-                    0.02,
-                    steps,
-                    3e-3,
-                    Math.max(1, steps / 20),
-                    0.1,
-                    0.1,
-                    1.0,
-                    0.1,
-                    1.0,
-                    0,
-                    Duration.ofDays(1));
-        }
-
-        public Config withLearningRate(double lr, int warmup) {
-            return new Config(
-                    model,
-                    seed,
-                    initStd,
-                    steps,
-                    lr,
-                    warmup,
-                    finalLearningRateRatio,
-                    weightDecay,
-                    gradClip,
-                    promptWeight,
-                    demoOutputWeight,
-                    evalEvery,
-                    maxWallTime);
-        }
-
-        /** Loss weights of the prompt's other targets and of the demonstrations' outputs (answers weigh 1). */
-        public Config withPromptWeights(double prompt, double demoOutput) {
-            return new Config(
-                    model,
-                    seed,
-                    initStd,
-                    steps,
-                    learningRate,
-                    warmupSteps,
-                    finalLearningRateRatio,
-                    weightDecay,
-                    gradClip,
-                    prompt,
-                    demoOutput,
-                    evalEvery,
-                    maxWallTime);
-        }
-
-        public Config withWeightDecay(double wd) {
-            return new Config(
-                    model,
-                    seed,
-                    initStd,
-                    steps,
-                    learningRate,
-                    warmupSteps,
-                    finalLearningRateRatio,
-                    wd,
-                    gradClip,
-                    promptWeight,
-                    demoOutputWeight,
-                    evalEvery,
-                    maxWallTime);
-        }
-
-        public Config withEvalEvery(int n) {
-            return new Config(
-                    model,
-                    seed,
-                    initStd,
-                    steps,
-                    learningRate,
-                    warmupSteps,
-                    finalLearningRateRatio,
-                    weightDecay,
-                    gradClip,
-                    promptWeight,
-                    demoOutputWeight,
-                    n,
-                    maxWallTime);
-        }
-
-        public Config withMaxWallTime(Duration d) {
-            return new Config(
-                    model,
-                    seed,
-                    initStd,
-                    steps,
-                    learningRate,
-                    warmupSteps,
-                    finalLearningRateRatio,
-                    weightDecay,
-                    gradClip,
-                    promptWeight,
-                    demoOutputWeight,
-                    evalEvery,
-                    d);
-        }
-
-        private static void positive(double v, String name) {
-            if (!(v > 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException(name + " must be a positive number, was " + v);
-            }
-        }
-
-        private static void nonNegative(double v, String name) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException(name + " must be a number >= 0, was " + v);
-            }
-        }
-    }
 
     /**
      * One optimizer step.
@@ -297,40 +113,29 @@ public final class BaseModelTrainer implements AutoCloseable {
         }
     }
 
-    private final Config cfg;
+    private final PretrainConfig cfg;
     private final ModelConfig model;
     private final List<CheckpointWriter.Tensor> params;
-    private final float[][] m;
-    private final float[][] v;
-    private final boolean[] decay;
+    private final ArrayAdamW optimizer;
     private final NDManager root;
     private final ByteTokenizer tokenizer;
-    private int t;
 
-    public BaseModelTrainer(Config cfg) {
+    public BaseModelTrainer(PretrainConfig cfg) {
         this.cfg = cfg;
         this.model = cfg.model();
         this.params = RandomWeights.of(model, cfg.seed(), cfg.initStd());
-        int n = params.size();
-        this.m = new float[n][];
-        this.v = new float[n][];
-        this.decay = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            m[i] = new float[params.get(i).values().length];
-            v[i] = new float[params.get(i).values().length];
-            decay[i] = params.get(i).shape().length == 2;
-        }
+        this.optimizer = new ArrayAdamW(cfg, params);
         this.root = Engine.getEngine("PyTorch").newBaseManager();
         this.tokenizer = new ByteTokenizer(model.bosTokenId());
     }
 
-    public Config config() {
+    public PretrainConfig config() {
         return cfg;
     }
 
     /** Optimizer steps taken so far. */
     public int steps() {
-        return t;
+        return optimizer.steps();
     }
 
     /** Number of trainable values. */
@@ -344,17 +149,7 @@ public final class BaseModelTrainer implements AutoCloseable {
 
     /** The learning rate of 1-based step {@code step}: linear warm-up, then cosine down to the final ratio. */
     public double learningRate(int step) {
-        double peak = cfg.learningRate();
-        if (step <= cfg.warmupSteps()) {
-            return peak * step / cfg.warmupSteps();
-        }
-        int decaySteps = cfg.steps() - cfg.warmupSteps();
-        if (decaySteps <= 1) {
-            return peak;
-        }
-        double progress = Math.min(1.0, (step - cfg.warmupSteps() - 1) / (double) (decaySteps - 1));
-        double r = cfg.finalLearningRateRatio();
-        return peak * (r + (1 - r) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+        return optimizer.learningRate(step);
     }
 
     /**
@@ -372,7 +167,7 @@ public final class BaseModelTrainer implements AutoCloseable {
         long t0 = System.nanoTime();
         List<StepLog> log = new ArrayList<>();
         String stop = "steps";
-        while (t < cfg.steps()) {
+        while (steps() < cfg.steps()) {
             if (Duration.ofNanos(System.nanoTime() - t0).compareTo(cfg.maxWallTime()) >= 0) {
                 stop = "wall-time";
                 break;
@@ -380,7 +175,7 @@ public final class BaseModelTrainer implements AutoCloseable {
             StepLog s = step(batches.next());
             OptionalDouble vl = OptionalDouble.empty();
             OptionalDouble em = OptionalDouble.empty();
-            if (cfg.evalEvery() > 0 && (t % cfg.evalEvery() == 0 || t == cfg.steps())) {
+            if (cfg.evalEvery() > 0 && (steps() % cfg.evalEvery() == 0 || steps() == cfg.steps())) {
                 vl = valLoss.isEmpty() ? vl : OptionalDouble.of(answerLoss(valLoss));
                 em = valPrompts.isEmpty()
                         ? em
@@ -400,7 +195,7 @@ public final class BaseModelTrainer implements AutoCloseable {
             log.add(s);
             listener.accept(s);
         }
-        return new Result(t, stop, Collections.unmodifiableList(log), (System.nanoTime() - t0) / 1_000_000);
+        return new Result(steps(), stop, Collections.unmodifiableList(log), (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** One optimizer step on {@code batch}. */
@@ -426,7 +221,7 @@ public final class BaseModelTrainer implements AutoCloseable {
                 loss = l.getFloat();
                 answerLoss = al.getFloat();
                 if (!Double.isFinite(loss)) {
-                    throw new IllegalStateException("the loss is not finite at step " + (t + 1));
+                    throw new IllegalStateException("the loss is not finite at step " + (steps() + 1));
                 }
                 gc.backward(l);
             }
@@ -434,8 +229,9 @@ public final class BaseModelTrainer implements AutoCloseable {
                 grads[i] = live.get(params.get(i).name()).getGradient().toFloatArray();
             }
         }
-        double gradNorm = adamW(grads);
+        double gradNorm = optimizer.step(grads);
         long ms = (System.nanoTime() - start) / 1_000_000;
+        int t = steps();
         return new StepLog(
                 t,
                 learningRate(t),
@@ -447,45 +243,6 @@ public final class BaseModelTrainer implements AutoCloseable {
                 0,
                 OptionalDouble.empty(),
                 OptionalDouble.empty());
-    }
-
-    /** AdamW on the Java master weights; returns the gradient norm before clipping. */
-    private double adamW(float[][] grads) {
-        t++;
-        double sq = 0;
-        for (float[] g : grads) {
-            for (float x : g) {
-                sq += (double) x * x;
-            }
-        }
-        double norm = Math.sqrt(sq);
-        double clip = cfg.gradClip() > 0 && norm > cfg.gradClip() ? cfg.gradClip() / norm : 1.0;
-        double lr = learningRate(t);
-        float b1 = (float) BETA1;
-        float b2 = (float) BETA2;
-        float bc1 = (float) (1 - Math.pow(BETA1, t));
-        float bc2 = (float) (1 - Math.pow(BETA2, t));
-        float step = (float) lr;
-        float shrink = (float) (1 - lr * cfg.weightDecay());
-        float c = (float) clip;
-        for (int i = 0; i < grads.length; i++) {
-            float[] w = params.get(i).values();
-            float[] g = grads[i];
-            float[] mi = m[i];
-            float[] vi = v[i];
-            boolean d = decay[i] && cfg.weightDecay() > 0;
-            for (int j = 0; j < w.length; j++) {
-                float gj = g[j] * c;
-                mi[j] = b1 * mi[j] + (1 - b1) * gj;
-                vi[j] = b2 * vi[j] + (1 - b2) * gj * gj;
-                float update = (mi[j] / bc1) / ((float) Math.sqrt(vi[j] / bc2) + (float) EPS);
-                if (d) {
-                    w[j] *= shrink;
-                }
-                w[j] -= step * update;
-            }
-        }
-        return norm;
     }
 
     /** Mean answer cross-entropy (nats per answer token, EOS included) over {@code examples}, without gradients. */

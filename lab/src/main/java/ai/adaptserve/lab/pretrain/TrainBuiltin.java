@@ -222,7 +222,7 @@ public final class TrainBuiltin {
         valLoss.addAll(PretrainData.evaluation(head(val, VAL_PROMPT_TASKS), false));
         List<PretrainData.Example> valPrompts = PretrainData.evaluation(head(val, VAL_PROMPT_TASKS), true);
 
-        BaseModelTrainer.Config cfg = new BaseModelTrainer.Config(
+        PretrainConfig cfg = new PretrainConfig(
                 o.model(),
                 o.seed(),
                 o.initStd(),
@@ -393,7 +393,7 @@ public final class TrainBuiltin {
             String command,
             Instant started,
             BaseModelTrainer trainer,
-            BaseModelTrainer.Config cfg,
+            PretrainConfig cfg,
             BaseModelTrainer.Result result,
             TensorDType dtype,
             double finalVal,
@@ -425,7 +425,7 @@ public final class TrainBuiltin {
         t.put("warmup_steps", cfg.warmupSteps());
         t.put("final_learning_rate_ratio", cfg.finalLearningRateRatio());
         t.put("weight_decay", cfg.weightDecay());
-        t.put("betas", BaseModelTrainer.BETA1 + "," + BaseModelTrainer.BETA2);
+        t.put("betas", ArrayAdamW.BETA1 + "," + ArrayAdamW.BETA2);
         t.put("grad_clip", cfg.gradClip());
         t.put("prompt_weight", cfg.promptWeight());
         t.put("demo_output_weight", cfg.demoOutputWeight());

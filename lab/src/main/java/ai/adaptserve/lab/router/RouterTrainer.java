@@ -1,6 +1,7 @@
 package ai.adaptserve.lab.router;
 
 import ai.adaptserve.model.route.TaskRouter;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,7 +23,9 @@ public final class RouterTrainer {
      * @param seed seeds the initial weights
      * @param threshold the router's confidence threshold, in [0, 1]
      */
-    public record Config(int epochs, double learningRate, double weightDecay, long seed, double threshold) {
+    @RecordBuilder
+    public record Config(int epochs, double learningRate, double weightDecay, long seed, double threshold)
+            implements RouterTrainerConfigBuilder.With {
         public static final Config DEFAULT = new Config(300, 0.05, 1e-3, 1, 0.5);
 
         public Config {
@@ -38,18 +41,6 @@ public final class RouterTrainer {
             if (!(threshold >= 0 && threshold <= 1)) {
                 throw new IllegalArgumentException("threshold must be in [0, 1]: " + threshold);
             }
-        }
-
-        public Config withSeed(long newSeed) {
-            return new Config(epochs, learningRate, weightDecay, newSeed, threshold);
-        }
-
-        public Config withThreshold(double newThreshold) {
-            return new Config(epochs, learningRate, weightDecay, seed, newThreshold);
-        }
-
-        public Config withEpochs(int newEpochs) {
-            return new Config(newEpochs, learningRate, weightDecay, seed, threshold);
         }
     }
 

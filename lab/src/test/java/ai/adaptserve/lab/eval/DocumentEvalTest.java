@@ -72,13 +72,13 @@ class DocumentEvalTest {
                 .withMaxAnswerTokens(8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // Two copies of the document: maxDocuments keeps only the first.
-        DocumentEval.Summary s = DocumentEval.run(
+        DocumentReport.Summary s = DocumentEval.run(
                 model, List.of(doc, doc), cfg.withMaxDocuments(1), new PrintStream(out, true, StandardCharsets.UTF_8));
         String progress = out.toString(StandardCharsets.UTF_8);
         System.out.print(progress);
 
         assertEquals(1, s.documents().size());
-        DocumentEval.Row r = s.documents().get(0);
+        DocumentReport.Row r = s.documents().get(0);
         int docTokens = model.tokenizer().encode(doc.document(), false).length;
         assertEquals(docTokens, r.documentTokens());
         assertTrue(docTokens > 256, "the document must not fit the context: " + docTokens);
@@ -113,7 +113,7 @@ class DocumentEvalTest {
         long matched =
                 r.answers().stream().filter(a -> a.adapter().equals(a.answer())).count();
         assertEquals(r.correctAdapter(), matched);
-        DocumentEval.Totals t = s.totals();
+        DocumentReport.Totals t = s.totals();
         assertEquals(1, t.documents());
         assertEquals(3, t.questions());
         assertEquals(r.correctAdapter() / 3.0, t.accuracyAdapter(), 1e-12);

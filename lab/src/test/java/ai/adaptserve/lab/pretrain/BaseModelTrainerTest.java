@@ -87,8 +87,8 @@ class BaseModelTrainerTest {
         JniUtils.setNumThreads(threadsBefore);
     }
 
-    static BaseModelTrainer.Config config(long seed, int steps) {
-        return BaseModelTrainer.Config.defaults(TINY, seed, steps).withLearningRate(3e-3, 4);
+    static PretrainConfig config(long seed, int steps) {
+        return PretrainConfig.defaults(TINY, seed, steps).withLearningRate(3e-3, 4);
     }
 
     @Test
@@ -169,8 +169,7 @@ class BaseModelTrainerTest {
 
     @Test
     void learningRate_warmsUpThenDecaysToFloor() {
-        BaseModelTrainer.Config cfg =
-                BaseModelTrainer.Config.defaults(TINY, 1, 100).withLearningRate(1e-3, 10);
+        PretrainConfig cfg = PretrainConfig.defaults(TINY, 1, 100).withLearningRate(1e-3, 10);
         try (BaseModelTrainer t = new BaseModelTrainer(cfg)) {
             assertEquals(1e-4, t.learningRate(1), 1e-12);
             assertEquals(1e-3, t.learningRate(10), 1e-12);

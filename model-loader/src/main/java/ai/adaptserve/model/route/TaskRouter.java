@@ -181,7 +181,10 @@ public final class TaskRouter {
         return training;
     }
 
-    /** The same classifier with another threshold. */
+    /**
+     * The same classifier with another threshold. Hand-written: a router is a class (it keeps defensive copies of its
+     * arrays), not a record, so there is no generated wither for it.
+     */
     public TaskRouter withThreshold(double newThreshold) {
         return new TaskRouter(labels, weight, bias, mean, std, newThreshold, hiddenSize, baseFingerprint, training);
     }

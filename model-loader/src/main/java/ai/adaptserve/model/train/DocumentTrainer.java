@@ -4,6 +4,7 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.SvdFactors;
 import ai.adaptserve.model.adapter.TargetMatrix;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class DocumentTrainer {
      * @param alpha LoRA alpha (ignored for SVF)
      * @param targets matrices of every layer; for SVF each must be factored by the model
      */
+    @RecordBuilder
     public record Config(
             Kind kind,
             int chunkTokens,
@@ -41,7 +43,8 @@ public final class DocumentTrainer {
             int rank,
             float alpha,
             Set<TargetMatrix> targets,
-            long seed) {
+            long seed)
+            implements DocumentTrainerConfigBuilder.With {
         public Config {
             if (kind == null) {
                 throw new IllegalArgumentException("kind is required");
@@ -75,22 +78,6 @@ public final class DocumentTrainer {
         /** z on the MLP, chunks of 64 tokens, lr 5e-2, 2 passes. */
         public static Config svf() {
             return new Config(Kind.SVF, 64, 5e-2f, 2, 8, 16f, TargetMatrix.MLP, 0L);
-        }
-
-        public Config withPasses(int p) {
-            return new Config(kind, chunkTokens, learningRate, p, rank, alpha, targets, seed);
-        }
-
-        public Config withChunkTokens(int c) {
-            return new Config(kind, c, learningRate, passes, rank, alpha, targets, seed);
-        }
-
-        public Config withLearningRate(float lr) {
-            return new Config(kind, chunkTokens, lr, passes, rank, alpha, targets, seed);
-        }
-
-        public Config withTargets(Set<TargetMatrix> t) {
-            return new Config(kind, chunkTokens, learningRate, passes, rank, alpha, t, seed);
         }
     }
 

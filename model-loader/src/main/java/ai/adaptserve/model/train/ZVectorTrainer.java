@@ -10,6 +10,7 @@ import ai.adaptserve.model.adapter.ZVector;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.djl.ndarray.NDArray;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -33,8 +34,10 @@ public final class ZVectorTrainer {
      *     ModelOptions.svdTargets}); {@link TargetMatrix#HEAD} adds the output head
      * @param preserveSum rescale {@code σ ⊙ z} to keep {@code Σσ}, as Transformer² optionally does
      */
+    @RecordBuilder
     public record Config(
-            Set<TargetMatrix> targets, float learningRate, int epochs, int batchSize, long seed, boolean preserveSum) {
+            Set<TargetMatrix> targets, float learningRate, int epochs, int batchSize, long seed, boolean preserveSum)
+            implements ZVectorTrainerConfigBuilder.With {
         public Config {
             if (targets.isEmpty()) {
                 throw new IllegalArgumentException("no target matrices");
@@ -55,26 +58,6 @@ public final class ZVectorTrainer {
         public static Config defaults() {
             return new Config(TargetMatrix.MLP, 5e-2f, 30, 8, 0L, false);
         }
-
-        public Config withTargets(Set<TargetMatrix> t) {
-            return new Config(t, learningRate, epochs, batchSize, seed, preserveSum);
-        }
-
-        public Config withEpochs(int e) {
-            return new Config(targets, learningRate, e, batchSize, seed, preserveSum);
-        }
-
-        public Config withLearningRate(float lr) {
-            return new Config(targets, lr, epochs, batchSize, seed, preserveSum);
-        }
-
-        public Config withSeed(long s) {
-            return new Config(targets, learningRate, epochs, batchSize, s, preserveSum);
-        }
-
-        public Config withBatchSize(int b) {
-            return new Config(targets, learningRate, epochs, b, seed, preserveSum);
-        }
     }
 
     /**
@@ -88,6 +71,7 @@ public final class ZVectorTrainer {
      * @param iterations policy-gradient steps, each over every prompt
      * @param targets matrices to scale, as in {@link Config}
      */
+    @RecordBuilder
     public record ReinforceConfig(
             int samplesPerPrompt,
             float temperature,
@@ -97,7 +81,8 @@ public final class ZVectorTrainer {
             long seed,
             int iterations,
             Set<TargetMatrix> targets,
-            boolean preserveSum) {
+            boolean preserveSum)
+            implements ZVectorTrainerReinforceConfigBuilder.With {
         public ReinforceConfig {
             if (samplesPerPrompt < 1) {
                 throw new IllegalArgumentException("samplesPerPrompt must be >= 1, was " + samplesPerPrompt);
@@ -146,32 +131,6 @@ public final class ZVectorTrainer {
         /** 4 samples at temperature 1, 16 tokens, KL 0.1 (roughly Transformer²'s λ), lr 2e-3 (the paper's). */
         public static ReinforceConfig defaults() {
             return new ReinforceConfig(4, 1f, 16, 0.1, 2e-3f, 0L);
-        }
-
-        public ReinforceConfig withIterations(int n) {
-            return new ReinforceConfig(
-                    samplesPerPrompt,
-                    temperature,
-                    maxTokens,
-                    klCoefficient,
-                    learningRate,
-                    seed,
-                    n,
-                    targets,
-                    preserveSum);
-        }
-
-        public ReinforceConfig withTargets(Set<TargetMatrix> t) {
-            return new ReinforceConfig(
-                    samplesPerPrompt,
-                    temperature,
-                    maxTokens,
-                    klCoefficient,
-                    learningRate,
-                    seed,
-                    iterations,
-                    t,
-                    preserveSum);
         }
     }
 
