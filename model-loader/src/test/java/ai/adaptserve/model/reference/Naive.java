@@ -352,20 +352,20 @@ public final class Naive {
     }
 
     /**
-     * Transformer²'s SVF: {@code W' = U diag(σ ⊙ z) Vᵀ}; with {@code preserveSum}, {@code σ ⊙ z} is multiplied by
-     * {@code Σσ / Σ(σ ⊙ z)} so that the sum of singular values stays what it was.
+     * Transformer²'s SVF: {@code W' = U diag(σ ⊙ z) Vᵀ} for {@code W = U diag(σ) Vᵀ}; with {@code preserveSum},
+     * {@code σ ⊙ z} is multiplied by {@code Σσ / Σ(σ ⊙ z)} so that the sum of singular values stays what it was.
      */
-    public static double[][] svf(double[][] w, float[] z, boolean preserveSum) {
-        Svd f = svd(w);
-        if (z.length != f.sigma().length) {
-            throw new IllegalArgumentException(z.length + " z values for rank " + f.sigma().length);
+    public static double[][] svf(Svd w, double[] z, boolean preserveSum) {
+        double[] sigma = w.sigma();
+        if (z.length != sigma.length) {
+            throw new IllegalArgumentException(z.length + " z values for rank " + sigma.length);
         }
         double[] s = new double[z.length];
         double sum = 0;
         double scaledSum = 0;
         for (int i = 0; i < s.length; i++) {
-            s[i] = f.sigma()[i] * z[i];
-            sum += f.sigma()[i];
+            s[i] = sigma[i] * z[i];
+            sum += sigma[i];
             scaledSum += s[i];
         }
         if (preserveSum) {
@@ -373,7 +373,7 @@ public final class Naive {
                 s[i] *= sum / scaledSum;
             }
         }
-        return compose(f, s);
+        return compose(w, s);
     }
 
     // ------------------------------------------------------------------ the model
@@ -387,6 +387,7 @@ public final class Naive {
         private final ModelConfig cfg;
         private final Map<String, double[][]> matrices;
         private final Map<String, double[]> vectors;
+        private final Map<String, Svd> svds = new HashMap<>();
 
         private Model(ModelConfig cfg, Map<String, double[][]> matrices, Map<String, double[]> vectors) {
             this.cfg = cfg;
@@ -447,11 +448,16 @@ public final class Naive {
             return out;
         }
 
-        /** The model with SVF applied: {@code z} per target matrix. */
-        public Model withSvf(Map<MatrixRef, float[]> z, boolean preserveSum) {
+        /** This model's SVD of one matrix, computed once. */
+        public synchronized Svd svd(MatrixRef ref) {
+            return svds.computeIfAbsent(name(ref), n -> Naive.svd(weight(ref)));
+        }
+
+        /** The model with SVF applied: {@code z} per target matrix, over this model's SVD of each. */
+        public Model withSvf(Map<MatrixRef, double[]> z, boolean preserveSum) {
             Model out = this;
             for (var e : z.entrySet()) {
-                out = out.with(e.getKey(), svf(weight(e.getKey()), e.getValue(), preserveSum));
+                out = out.with(e.getKey(), svf(svd(e.getKey()), e.getValue(), preserveSum));
             }
             return out;
         }
