@@ -49,10 +49,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and on the same batch decoded one token per step through the KV cache.
  *
  * <p><b>Tolerance {@value #TOLERANCE} on raw logits</b>, which are of order 1 here. The reference is exact to about
- * 1e-13; the DJL side computes in F32 (about 6e-8 relative per rounding, accumulated over three layers, and the SVF
- * path multiplies through F32 SVD factors). The measured worst is 4e-6 (Qwen2 with a z-vector mixture; plain and
- * LoRA cases 1–2e-6; all printed at the end), so the tolerance is 5× the F32 noise, while a wrong formula (α/r
- * dropped, z skipped, a leaking mask, the wrong rotary half, an unscaled frequency band) moves logits by 1e-3 to 1.
+ * 1e-13; the DJL side computes in F32 (about 6e-8 relative per rounding, accumulated over the layers; the SVF path also
+ * multiplies through F32 SVD factors). The measured worst is 4e-6 (Qwen2 with a z-vector mixture; base and LoRA cases
+ * 1–2e-6; all printed at the end), so the tolerance is 5× the F32 noise. Broken on purpose, the DJL path moved logits
+ * by: α/r dropped from LoRA 0.9–1.2; z ignored 2–4.7; the Σσ rescaling ignored 0.16–0.63; the mixture's head taking
+ * the first layer's α, or every matrix the first layer's α, 0.4–7; Llama 3's blended frequency band left unscaled
+ * 0.15–1.5; RMSNorm without its ε 3.7e-4–5.6e-3; a decode position off by one 0.1–1.5; and the attention, rotary,
+ * bias and MLP breaks that {@code JlamaCrossCheckTest} lists, 0.2–7.
  *
  * <p>The Llama 3 case has {@code rope_scaling} with {@code original_max_position_embeddings = 64}, so that at these
  * short positions all three of its frequency bands (kept, blended, slowed) turn by visible angles; Jlama cannot check
