@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The reference checked on its own, against values worked out by hand from the definitions (the full forward pass is
- * also checked against Jlama, in {@code JlamaCrossCheckTest}).
+ * also checked against Jlama, in {@code JlamaCrossCheckTest}). Broken on purpose, the reference failed here and against
+ * Jlama: the rotary rotation reversed, query heads sharing KV heads by {@code h % kvHeads}; singular values sorted
+ * ascending failed here (Jlama has no SVF to catch it).
  */
 class NaiveTest {
 
