@@ -41,17 +41,17 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the prompts and then decoded one token per row per step through the KV cache.
  *
  * <p><b>The bound, {@value #BOUND} on {@code |Δ log p|}.</b> Both engines compute in F32 from the same F32 weights;
- * they differ only in the order in which F32 sums are accumulated (PyTorch's blocked GEMM and reductions versus
- * Jlama's Panama vector lanes), in the order of operations inside RMSNorm and softmax, and in Jlama's probabilities
- * being F32 before we take their logarithm. Each such difference is a few ULPs (~1e-7 relative) of a partial sum; over
- * the layers and the head they add up to a measured worst of about 2e-6 (printed by every test; measured 2026-12 over
- * several runs: Llama GQA 1.8e-6, Qwen2 1.85–2.0e-6, multi-query 1.4–1.65e-6, prefill and decode alike; the
- * double-precision reference against Jlama 1.1–1.4e-6, so most of it is Jlama's own F32 rounding). The bound is
- * about 10× that, so that another CPU's vector width does not make it flake, and real mistakes do not fit under it. Broken on purpose, the decoder moved
- * log-probabilities by: RMSNorm without its ε 3.6e-4 (Qwen2, ε = 1e-6; this one passed the former bound of 1e-3) to
- * 3.4e-3; a decode position off by one 0.3–0.7; unmasked left padding 2.7–3.8; KV heads shared by {@code h % kvHeads}
- * instead of {@code h / group} 1.3; the Qwen2 v bias dropped 0.7; the rotary rotation reversed or its halves swapped
- * 0.7–1.2; sigmoid for SiLU 2.4–3.2; scores scaled by 1/d instead of 1/√d 0.9–1.4.
+ * they differ only in the order in which F32 sums are accumulated (PyTorch's blocked GEMM and reductions versus Jlama's
+ * Panama vector lanes), in the order of operations inside RMSNorm and softmax, and in Jlama's probabilities being F32
+ * before we take their logarithm. Each such difference is a few ULPs (~1e-7 relative) of a partial sum; over the layers
+ * and the head they add up to a measured worst of about 2e-6 (printed by every test; measured 2026-12 over several
+ * runs: Llama GQA 1.8e-6, Qwen2 1.85–2.0e-6, multi-query 1.4–1.65e-6, prefill and decode alike; the double-precision
+ * reference against Jlama 1.1–1.4e-6, so most of it is Jlama's own F32 rounding). The bound is about 10× that, so that
+ * another CPU's vector width does not make it flake, and real mistakes do not fit under it. Broken on purpose, the
+ * decoder moved log-probabilities by: RMSNorm without its ε 3.6e-4 (Qwen2, ε = 1e-6; this one passed the former bound
+ * of 1e-3) to 3.4e-3; a decode position off by one 0.3–0.7; unmasked left padding 2.7–3.8; KV heads shared by {@code h
+ * % kvHeads} instead of {@code h / group} 1.3; the Qwen2 v bias dropped 0.7; the rotary rotation reversed or its halves
+ * swapped 0.7–1.2; sigmoid for SiLU 2.4–3.2; scores scaled by 1/d instead of 1/√d 0.9–1.4.
  *
  * <p>The double-precision reference ({@link Naive}) is checked against Jlama here too, so that its conventions
  * (rotate-half pairs, which KV head a query head reads, biases, tied heads) come from an engine written elsewhere,

@@ -241,7 +241,7 @@ public final class Naive {
         return y;
     }
 
-    /** A singular value decomposition {@code W = U diag(sigma) Vᵀ}, sigma descending; {@code u [m][r]}, {@code v [n][r]}. */
+    /** {@code W = U diag(sigma) Vᵀ}, sigma descending; {@code u} is {@code [m][r]}, {@code v} is {@code [n][r]}. */
     public record Svd(double[][] u, double[] sigma, double[][] v) {}
 
     /**
