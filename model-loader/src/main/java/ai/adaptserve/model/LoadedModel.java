@@ -12,6 +12,7 @@ import ai.adaptserve.model.config.ModelConfig;
 import ai.adaptserve.model.generate.BatchGenerator;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
+import ai.adaptserve.model.generate.PromptTokens;
 import ai.adaptserve.model.generate.TextGenerator;
 import ai.adaptserve.model.llama.DecodeSession;
 import ai.adaptserve.model.llama.LlamaDecoder;
@@ -221,8 +222,13 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
     }
 
     @Override
-    public List<Generation> generate(List<String> prompts, List<GenerationParams> params) {
-        return generator.generate(prompts, params);
+    public PromptTokens tokenize(String text) {
+        return generator.tokenize(text);
+    }
+
+    @Override
+    public List<Generation> generateFromTokens(List<PromptTokens> prompts, List<GenerationParams> params) {
+        return generator.generateFromTokens(prompts, params);
     }
 
     /**
@@ -236,16 +242,30 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
         return generate(prompts, params, adapters, RowAdapterBatch.Execution.AUTO);
     }
 
+    /** As {@link #generate(List, List, List)}, from prompts already tokenized by {@link #tokenize}. */
+    public List<Generation> generateFromTokens(
+            List<PromptTokens> prompts, List<GenerationParams> params, List<Optional<Adapter>> adapters) {
+        return generateFromTokens(prompts, params, adapters, RowAdapterBatch.Execution.AUTO);
+    }
+
     /** As {@link #generate(List, List, List)}, with the execution forced (benchmarks and tests). */
     public List<Generation> generate(
             List<String> prompts,
             List<GenerationParams> params,
             List<Optional<Adapter>> adapters,
             RowAdapterBatch.Execution execution) {
+        return generateFromTokens(prompts.stream().map(this::tokenize).toList(), params, adapters, execution);
+    }
+
+    private List<Generation> generateFromTokens(
+            List<PromptTokens> prompts,
+            List<GenerationParams> params,
+            List<Optional<Adapter>> adapters,
+            RowAdapterBatch.Execution execution) {
         if (adapters.size() != prompts.size()) {
             throw new IllegalArgumentException("need one adapter entry per prompt");
         }
-        return generator.generate(prompts, params, adapterBatch(adapters, execution));
+        return generator.generateFromTokens(prompts, params, adapterBatch(adapters, execution));
     }
 
     /** The adapters of a batch, ready for {@link DecodeSession}; for callers that drive decoding themselves. */
@@ -301,11 +321,6 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
             return dir;
         }
         return Path.of(System.getProperty("user.home"), ".cache", "adaptserve", "svd");
-    }
-
-    @Override
-    public int countTokens(String text) {
-        return generator.countTokens(text);
     }
 
     @Override

@@ -13,6 +13,7 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
+import ai.adaptserve.model.generate.PromptTokens;
 import ai.adaptserve.model.prompt.Demonstration;
 import ai.adaptserve.model.prompt.PromptRenderer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -65,7 +66,7 @@ class GenerateService {
             long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
 
             List<GenerationParams> params = params(request, adaptation.defaultStop());
-            List<String> prompts = Collections.nCopies(params.size(), adaptation.prompt());
+            List<PromptTokens> prompts = Collections.nCopies(params.size(), adaptation.prompt());
 
             List<Generation> samples;
             long generateNanos;
@@ -108,7 +109,8 @@ class GenerateService {
     /**
      * What the request is answered with: the prompt as the model sees it, and the adapter, if any.
      *
-     * @param prompt the rendered prompt (demonstrations and document in context, as the request asks)
+     * @param prompt the rendered prompt (demonstrations and document in context, as the request asks), tokenized
+     *     once for the whole request
      * @param lineAnswer whether the answer ends at a line break (the in-out format, or a task family's expert)
      * @param weights the adapter for every sample, if any
      * @param response how the adapter is reported
@@ -116,7 +118,7 @@ class GenerateService {
      * @param routeNanos time spent classifying the prompt
      */
     record Adaptation(
-            String prompt,
+            PromptTokens prompt,
             boolean lineAnswer,
             Optional<Adapter> weights,
             GenerateResponse.Adapter response,
@@ -217,7 +219,8 @@ class GenerateService {
             return planned;
         }
         long t0 = System.nanoTime();
-        TaskRouting.Decision d = routing.decide(model.loaded().get(), planned.prompt(), task);
+        TaskRouting.Decision d =
+                routing.decide(model.loaded().get(), planned.prompt().text(), task);
         long nanos = System.nanoTime() - t0;
         return useExpert ? planned.with(d, nanos) : planned.reporting(d, nanos);
     }
@@ -231,8 +234,10 @@ class GenerateService {
         return PromptRenderer.withDocument(document, core);
     }
 
-    private static Adaptation checked(ServedModel model, String prompt, boolean lineAnswer) {
-        int promptTokens = model.generator().countTokens(prompt);
+    /** The prompt tokenized (the only time on the request path), and refused if it leaves no room to answer. */
+    private static Adaptation checked(ServedModel model, String rendered, boolean lineAnswer) {
+        PromptTokens prompt = model.generator().tokenize(rendered);
+        int promptTokens = prompt.length();
         if (promptTokens >= model.contextLength()) {
             throw new ApiException(
                     413,
@@ -245,13 +250,13 @@ class GenerateService {
     }
 
     private static List<Generation> run(
-            ServedModel model, Adaptation adaptation, List<String> prompts, List<GenerationParams> params) {
+            ServedModel model, Adaptation adaptation, List<PromptTokens> prompts, List<GenerationParams> params) {
         if (adaptation.weights().isEmpty()) {
-            return model.generator().generate(prompts, params);
+            return model.generator().generateFromTokens(prompts, params);
         }
         LoadedModel loaded = model.loaded().orElseThrow();
         try {
-            return loaded.generate(
+            return loaded.generateFromTokens(
                     prompts,
                     params,
                     Collections.nCopies(

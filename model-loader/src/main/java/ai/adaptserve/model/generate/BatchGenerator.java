@@ -31,8 +31,8 @@ public final class BatchGenerator implements TextGenerator {
     }
 
     @Override
-    public int countTokens(String text) {
-        return tokenizer.encode(text, addBos).length;
+    public PromptTokens tokenize(String text) {
+        return new PromptTokens(text, tokenizer.encode(text, addBos));
     }
 
     @Override
@@ -46,16 +46,16 @@ public final class BatchGenerator implements TextGenerator {
     }
 
     @Override
-    public List<Generation> generate(List<String> prompts, List<GenerationParams> params) {
-        return generate(prompts, params, owner -> AdapterBatch.NONE);
+    public List<Generation> generateFromTokens(List<PromptTokens> prompts, List<GenerationParams> params) {
+        return generateFromTokens(prompts, params, owner -> AdapterBatch.NONE);
     }
 
     /**
      * Generates with adapters: {@code adapters} receives the session's manager and returns what each row's
      * adapter does to each projection.
      */
-    public List<Generation> generate(
-            List<String> prompts, List<GenerationParams> params, Function<NDManager, AdapterBatch> adapters) {
+    public List<Generation> generateFromTokens(
+            List<PromptTokens> prompts, List<GenerationParams> params, Function<NDManager, AdapterBatch> adapters) {
         if (prompts.size() != params.size() || prompts.isEmpty()) {
             throw new IllegalArgumentException(
                     "need one GenerationParams per prompt, got " + prompts.size() + " and " + params.size());
@@ -64,7 +64,7 @@ public final class BatchGenerator implements TextGenerator {
         int[][] ids = new int[b][];
         Row[] rows = new Row[b];
         for (int r = 0; r < b; r++) {
-            ids[r] = tokenizer.encode(prompts.get(r), addBos);
+            ids[r] = prompts.get(r).ids();
             if (ids[r].length == 0) {
                 throw new IllegalArgumentException("prompt " + r + " encodes to no tokens");
             }
