@@ -13,6 +13,7 @@ import ai.adaptserve.function.ModelReady;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.ValidatableResponse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,22 +32,12 @@ class TaskRoutingResourceTest {
     /** The README's first request: the router finds the family and its expert answers it right. */
     @Test
     void readme_theRoutedExpertAnswersRight_andTheBaseModelAloneDoesNot() {
-        given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "rotate 3: yjglkz -> "))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        generated(Map.of("prompt", "rotate 3: yjglkz -> "))
                 .body("text", equalTo("lkzyjg"))
                 .body("task.label", equalTo("rotate"))
                 .body("task.source", equalTo("classifier"))
                 .body("adapter.id", equalTo("expert:rotate"));
-        given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "rotate 3: yjglkz -> ", "adapter", "none", "stop", List.of("\n")))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        generated(Map.of("prompt", "rotate 3: yjglkz -> ", "adapter", "none", "stop", List.of("\n")))
                 .body("text", equalTo("ljzykg"));
     }
 
@@ -60,31 +51,16 @@ class TaskRoutingResourceTest {
                 Map.of("input", "9099905500", "output", "0000222255"),
                 Map.of("input", "00900111", "output", "00002111"),
                 Map.of("input", "00990006", "output", "00000226"));
-        given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "00999000", "examples", examples))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        generated(Map.of("prompt", "00999000", "examples", examples))
                 .body("text", equalTo("00000222"))
                 .body("adapter.kind", equalTo("lora"));
-        given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "00999000", "examples", examples, "adapter", "none"))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        generated(Map.of("prompt", "00999000", "examples", examples, "adapter", "none"))
                 .body("text", equalTo("00009990"));
     }
 
     @Test
     void theRequestsTaskSkipsTheClassifierAndPicksThatExpert() {
-        given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "reverse: stone -> ", "task", "reverse", "max_tokens", 12))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        generated(Map.of("prompt", "reverse: stone -> ", "task", "reverse", "max_tokens", 12))
                 .body("task.label", equalTo("reverse"))
                 .body("task.source", equalTo("request"))
                 .body("task.confidence", equalTo(1.0f))
@@ -109,12 +85,7 @@ class TaskRoutingResourceTest {
 
     @Test
     void aPromptThatNamesItsFamilyIsRoutedToThatExpert() {
-        given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "Task: upper\nQ: stone\nA: ", "max_tokens", 12))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        generated(Map.of("prompt", "Task: upper\nQ: stone\nA: ", "max_tokens", 12))
                 .body("task.label", equalTo("upper"))
                 .body("task.source", equalTo("classifier"))
                 .body("task.confidence", allOf(greaterThanOrEqualTo(0.5f), lessThanOrEqualTo(1.0f)))
@@ -130,12 +101,7 @@ class TaskRoutingResourceTest {
                 Map.of("input", "3004", "output", "4003"),
                 Map.of("input", "5600", "output", "0065"));
         double before = classifierRuns();
-        String id = given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "7080", "examples", examples, "max_tokens", 8))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        String id = generated(Map.of("prompt", "7080", "examples", examples, "max_tokens", 8))
                 .body("adapter.kind", equalTo("lora"))
                 .body("task.label", equalTo("none"))
                 .body("task.source", equalTo("request"))
@@ -144,22 +110,12 @@ class TaskRoutingResourceTest {
                 .extract()
                 .path("adapter.id");
         // a task sent beside a fixed adapter is reported as sent; it picks no expert
-        given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "7080", "adapter", id, "task", "reverse", "max_tokens", 8))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        generated(Map.of("prompt", "7080", "adapter", id, "task", "reverse", "max_tokens", 8))
                 .body("adapter.id", equalTo(id))
                 .body("task.label", equalTo("reverse"))
                 .body("task.source", equalTo("request"))
                 .body("timings_ms.route", equalTo(0));
-        given().contentType(ContentType.JSON)
-                .body(Map.of("prompt", "rotate 3: yjglkz -> ", "adapter", "none", "max_tokens", 8))
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        generated(Map.of("prompt", "rotate 3: yjglkz -> ", "adapter", "none", "max_tokens", 8))
                 .body("adapter.kind", equalTo("none"))
                 .body("task.source", equalTo("request"))
                 .body("timings_ms.route", equalTo(0));
@@ -178,26 +134,14 @@ class TaskRoutingResourceTest {
         Map<String, Object> alone = new HashMap<>(routed);
         alone.put("adapter", "none");
         double before = classifierRuns();
-        JsonPath fromPrefill = given().contentType(ContentType.JSON)
-                .body(routed)
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
+        JsonPath fromPrefill = generated(routed)
                 .body("task.label", equalTo("none"))
                 .body("task.source", equalTo("classifier"))
                 .body("adapter.kind", equalTo("none"))
                 .extract()
                 .jsonPath();
         assertEquals(before + 1, classifierRuns(), "router passes");
-        JsonPath base = given().contentType(ContentType.JSON)
-                .body(alone)
-                .when()
-                .post("/v1/generate")
-                .then()
-                .statusCode(200)
-                .extract()
-                .jsonPath();
+        JsonPath base = generated(alone).extract().jsonPath();
         assertEquals(base.getString("text"), fromPrefill.getString("text"));
         assertEquals(base.getList("candidates.text"), fromPrefill.getList("candidates.text"));
         List<Float> expected = base.getList("candidates.score", Float.class);
@@ -206,6 +150,16 @@ class TaskRoutingResourceTest {
             assertEquals(expected.get(i), actual.get(i), 1e-4, "candidate " + i);
         }
         assertEquals(base.getInt("usage.prompt_tokens"), fromPrefill.getInt("usage.prompt_tokens"));
+    }
+
+    /** Posts {@code body} to {@code /v1/generate} and expects a 200. */
+    private static ValidatableResponse generated(Map<String, ?> body) {
+        return given().contentType(ContentType.JSON)
+                .body(body)
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(200);
     }
 
     /** Times the router has run, from {@code adaptserve_route_total{source="classifier"}}. */
