@@ -158,9 +158,10 @@ class GenerateService {
             if (d.expert().isEmpty()) {
                 return new Adaptation(prompt, lineAnswer, weights, response, t, nanos, d.prefill());
             }
-            // An expert's z-vector rescales the singular values of the weights it targets (the MLP's), so every
-            // layer from the first adapted one on computes other keys and values than the base model did: the
-            // router's prefill cannot seed this answer, which prefills the prompt again under the expert.
+            // An expert's z-vector rescales the singular values of the weights it targets (the MLP's by default),
+            // so from the first adapted layer on the residual stream, and with it every later layer's keys and
+            // values, differs from the base model's: the router's prefill cannot seed this answer, which prefills
+            // the prompt again under the expert.
             d.prefill().ifPresent(Prefill::close);
             return new Adaptation(
                     prompt,
