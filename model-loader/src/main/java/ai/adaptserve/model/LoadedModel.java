@@ -12,6 +12,8 @@ import ai.adaptserve.model.config.ModelConfig;
 import ai.adaptserve.model.generate.BatchGenerator;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
+import ai.adaptserve.model.generate.Prefill;
+import ai.adaptserve.model.generate.PromptTokens;
 import ai.adaptserve.model.generate.TextGenerator;
 import ai.adaptserve.model.llama.DecodeSession;
 import ai.adaptserve.model.llama.LlamaDecoder;
@@ -200,29 +202,67 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
             }
             for (int r = 0; r < b; r++) {
                 int len = rows[r].length;
-                int base = r * maxLen * hidden;
-                double[] sum = new double[hidden];
-                for (int p = maxLen - len; p < maxLen; p++) {
-                    int off = base + p * hidden;
-                    for (int d = 0; d < hidden; d++) {
-                        sum[d] += h[off + d];
-                    }
-                }
-                float[] f = new float[2 * hidden];
-                int last = base + (maxLen - 1) * hidden;
-                for (int d = 0; d < hidden; d++) {
-                    f[d] = (float) (sum[d] / len);
-                    f[hidden + d] = h[last + d];
-                }
-                out[order[start + r]] = f;
+                out[order[start + r]] = meanAndLast(h, (r * maxLen + maxLen - len) * hidden, len, hidden);
             }
         }
         return out;
     }
 
+    /**
+     * The routing features of a prefilled prompt, as {@link #promptFeatures(List)} computes them for its text: read
+     * from the prefill's hidden states, without another forward pass.
+     */
+    public float[] promptFeatures(Prefill prefill) {
+        if (!prefill.madeBy(generator)) {
+            throw new IllegalArgumentException("this prefill was made by another model");
+        }
+        return meanAndLast(prefill.hiddenStates(), 0, prefill.prompt().length(), config.hiddenSize());
+    }
+
+    /** Feature kind {@code mean+last.v1} of {@code len} positions of {@code hidden} values in {@code h} from {@code from}. */
+    private static float[] meanAndLast(float[] h, int from, int len, int hidden) {
+        double[] sum = new double[hidden];
+        for (int p = 0; p < len; p++) {
+            int off = from + p * hidden;
+            for (int d = 0; d < hidden; d++) {
+                sum[d] += h[off + d];
+            }
+        }
+        float[] f = new float[2 * hidden];
+        int last = from + (len - 1) * hidden;
+        for (int d = 0; d < hidden; d++) {
+            f[d] = (float) (sum[d] / len);
+            f[hidden + d] = h[last + d];
+        }
+        return f;
+    }
+
+    /**
+     * Runs the prompt through the base model once, for the router ({@link #promptFeatures(Prefill)}) and for a base
+     * model answer ({@link #generate(Prefill, List)}) alike. Close it.
+     *
+     * @throws IllegalArgumentException for a prompt without tokens or without room for an answer in the context
+     */
+    public Prefill prefill(PromptTokens prompt) {
+        return generator.prefill(prompt);
+    }
+
+    /**
+     * Answers the prefilled prompt with the base model, one generation per entry of {@code params}, decoding on from
+     * the prefill's cache; see {@link Prefill} for why an adapter cannot.
+     */
+    public List<Generation> generate(Prefill prefill, List<GenerationParams> params) {
+        return generator.generate(prefill, params);
+    }
+
     @Override
-    public List<Generation> generate(List<String> prompts, List<GenerationParams> params) {
-        return generator.generate(prompts, params);
+    public PromptTokens tokenize(String text) {
+        return generator.tokenize(text);
+    }
+
+    @Override
+    public List<Generation> generateFromTokens(List<PromptTokens> prompts, List<GenerationParams> params) {
+        return generator.generateFromTokens(prompts, params);
     }
 
     /**
@@ -236,16 +276,30 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
         return generate(prompts, params, adapters, RowAdapterBatch.Execution.AUTO);
     }
 
+    /** As {@link #generate(List, List, List)}, from prompts already tokenized by {@link #tokenize}. */
+    public List<Generation> generateFromTokens(
+            List<PromptTokens> prompts, List<GenerationParams> params, List<Optional<Adapter>> adapters) {
+        return generateFromTokens(prompts, params, adapters, RowAdapterBatch.Execution.AUTO);
+    }
+
     /** As {@link #generate(List, List, List)}, with the execution forced (benchmarks and tests). */
     public List<Generation> generate(
             List<String> prompts,
             List<GenerationParams> params,
             List<Optional<Adapter>> adapters,
             RowAdapterBatch.Execution execution) {
+        return generateFromTokens(prompts.stream().map(this::tokenize).toList(), params, adapters, execution);
+    }
+
+    private List<Generation> generateFromTokens(
+            List<PromptTokens> prompts,
+            List<GenerationParams> params,
+            List<Optional<Adapter>> adapters,
+            RowAdapterBatch.Execution execution) {
         if (adapters.size() != prompts.size()) {
             throw new IllegalArgumentException("need one adapter entry per prompt");
         }
-        return generator.generate(prompts, params, adapterBatch(adapters, execution));
+        return generator.generateFromTokens(prompts, params, adapterBatch(adapters, execution));
     }
 
     /** The adapters of a batch, ready for {@link DecodeSession}; for callers that drive decoding themselves. */
@@ -301,11 +355,6 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
             return dir;
         }
         return Path.of(System.getProperty("user.home"), ".cache", "adaptserve", "svd");
-    }
-
-    @Override
-    public int countTokens(String text) {
-        return generator.countTokens(text);
     }
 
     @Override

@@ -13,7 +13,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  *     (test-time training); always rendered in context before the prompt
  * @param document long context to learn from: with {@code adapter} {@code auto}, a LoRA is trained on it and the
  *     prompt is answered without it in context; otherwise it is put in context
- * @param task a known task family (accepted; not used yet)
+ * @param task a known task family: with {@code adapter} {@code auto} and neither examples (2 or more) nor a document,
+ *     its expert answers and the router does not run (400 if no expert has it); where the request fixes the adapter
+ *     otherwise, it is only reported back
  * @param adapter {@code auto}, {@code none}, or an adapter id ({@code sha256:…})
  * @param maxTokens most tokens to generate
  * @param temperature 0 decodes greedily
@@ -35,7 +37,9 @@ public record GenerateRequest(
         @Schema(description = "Long context to learn from; with adapter auto a LoRA is trained on it")
         String document,
 
-        @Schema(description = "A known task family; skips classification")
+        @Schema(
+                description = "A known task family: its expert answers without classification, unless examples,"
+                        + " a document or the adapter field fix the adapter (then it is only reported)")
         String task,
 
         @Schema(description = "\"auto\" (default), \"none\", or an adapter id", defaultValue = "auto")

@@ -8,7 +8,7 @@ import java.util.List;
  * The answer to {@code POST /v1/generate}.
  *
  * @param text the chosen completion
- * @param task what the request was taken to be
+ * @param task what the request was taken to be, and who decided: the router, or the request itself
  * @param adapter the adapter the answer was generated with
  * @param candidates every sample, with how many samples agreed with it and its total log-probability
  * @param usage tokens read and generated
@@ -24,8 +24,10 @@ public record GenerateResponse(
 
     /**
      * @param label the task family, or {@code none}
-     * @param confidence of the classification, 0 to 1
-     * @param source {@code classifier}, {@code request} or {@code none}
+     * @param confidence of the classification, 0 to 1; 1 where the request decided
+     * @param source {@code classifier} (the router ran), {@code request} (the request's {@code task}, examples,
+     *     document or {@code adapter} decided, and the router did not run; {@code label} is the request's
+     *     {@code task} or {@code none}) or {@code none} (a model without a router)
      */
     public record Task(String label, double confidence, String source) {
         public static final Task NONE = new Task("none", 0, "none");
@@ -63,7 +65,8 @@ public record GenerateResponse(
             @JsonProperty("completion_tokens") int completionTokens) {}
 
     /**
-     * @param route classifying the request
+     * @param route classifying the request (the router's pass over the prompt, which the base model's answer then
+     *     decodes on from); 0 where the request decided
      * @param adapter finding or training the adapter
      * @param generate running the model
      * @param total the whole request

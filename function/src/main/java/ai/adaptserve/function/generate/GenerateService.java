@@ -13,6 +13,8 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
+import ai.adaptserve.model.generate.Prefill;
+import ai.adaptserve.model.generate.PromptTokens;
 import ai.adaptserve.model.prompt.Demonstration;
 import ai.adaptserve.model.prompt.PromptRenderer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -61,67 +63,74 @@ class GenerateService {
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
             long adaptStart = System.nanoTime();
-            Adaptation adaptation = adapt(model, request, tenant);
-            long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
-
-            List<GenerationParams> params = params(request, adaptation.defaultStop());
-            List<String> prompts = Collections.nCopies(params.size(), adaptation.prompt());
-
-            List<Generation> samples;
-            long generateNanos;
-            Admission.Slot slot = admission.admit();
-            long t0 = System.nanoTime();
-            try {
-                samples = run(model, adaptation, prompts, params);
-            } catch (RuntimeException e) {
-                metrics.failed(Duration.ofNanos(System.nanoTime() - t0));
-                throw e;
-            } finally {
-                slot.close();
+            try (Adaptation adaptation = adapt(model, request, tenant)) {
+                long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
+                return answer(model, request, adaptation, adaptNanos, startNanos);
             }
-            generateNanos = System.nanoTime() - t0;
-            if (samples.size() != params.size()) {
-                throw new IllegalStateException(
-                        "the model answered " + samples.size() + " of " + params.size() + " prompts");
-            }
-            int completionTokens =
-                    samples.stream().mapToInt(Generation::completionTokens).sum();
-            metrics.generated(Duration.ofNanos(generateNanos), completionTokens);
-            GenerateResponse.Adapter used = adaptation.response();
-            adapterMetrics.adapted(used.tier(), used.kind());
-
-            Generation chosen = samples.get(Voting.choose(samples, request.vote()));
-            return new GenerateResponse(
-                    chosen.text(),
-                    adaptation.task(),
-                    used,
-                    Voting.candidates(samples),
-                    new GenerateResponse.Usage(chosen.promptTokens(), completionTokens),
-                    new GenerateResponse.Timings(
-                            millis(adaptation.routeNanos()),
-                            millis(adaptNanos),
-                            millis(generateNanos),
-                            millis(System.nanoTime() - startNanos)));
         }
     }
 
+    private GenerateResponse answer(
+            ServedModel model, GenerateRequest request, Adaptation adaptation, long adaptNanos, long startNanos) {
+        List<GenerationParams> params = params(request, adaptation.defaultStop());
+        List<Generation> samples;
+        Admission.Slot slot = admission.admit();
+        long t0 = System.nanoTime();
+        try {
+            samples = run(model, adaptation, params);
+        } catch (RuntimeException e) {
+            metrics.failed(Duration.ofNanos(System.nanoTime() - t0));
+            throw e;
+        } finally {
+            slot.close();
+        }
+        long generateNanos = System.nanoTime() - t0;
+        if (samples.size() != params.size()) {
+            throw new IllegalStateException(
+                    "the model answered " + samples.size() + " of " + params.size() + " prompts");
+        }
+        int completionTokens =
+                samples.stream().mapToInt(Generation::completionTokens).sum();
+        metrics.generated(Duration.ofNanos(generateNanos), completionTokens);
+        GenerateResponse.Adapter used = adaptation.response();
+        adapterMetrics.adapted(used.tier(), used.kind());
+
+        Generation chosen = samples.get(Voting.choose(samples, request.vote()));
+        return new GenerateResponse(
+                chosen.text(),
+                adaptation.task(),
+                used,
+                Voting.candidates(samples),
+                new GenerateResponse.Usage(chosen.promptTokens(), completionTokens),
+                new GenerateResponse.Timings(
+                        millis(adaptation.routeNanos()),
+                        millis(adaptNanos),
+                        millis(generateNanos),
+                        millis(System.nanoTime() - startNanos)));
+    }
+
     /**
-     * What the request is answered with: the prompt as the model sees it, and the adapter, if any.
+     * What the request is answered with: the prompt as the model sees it, and the adapter, if any. Holds the router's
+     * prefill while it may still answer the prompt: close it.
      *
-     * @param prompt the rendered prompt (demonstrations and document in context, as the request asks)
+     * @param prompt the rendered prompt (demonstrations and document in context, as the request asks), tokenized
+     *     once for the whole request
      * @param lineAnswer whether the answer ends at a line break (the in-out format, or a task family's expert)
      * @param weights the adapter for every sample, if any
      * @param response how the adapter is reported
      * @param task what the request was taken to be
      * @param routeNanos time spent classifying the prompt
+     * @param prefill the router's pass over {@code prompt} under the base model, while the base model answers
      */
     record Adaptation(
-            String prompt,
+            PromptTokens prompt,
             boolean lineAnswer,
             Optional<Adapter> weights,
             GenerateResponse.Adapter response,
             GenerateResponse.Task task,
-            long routeNanos) {
+            long routeNanos,
+            Optional<Prefill> prefill)
+            implements AutoCloseable {
 
         /** The stop strings when the request gives none. */
         List<String> defaultStop() {
@@ -136,28 +145,37 @@ class GenerateService {
                     new GenerateResponse.Adapter(
                             r.id(), r.kind(), r.tier(), r.source() == AdapterSource.TRAINED ? r.trainMillis() : 0),
                     task,
-                    routeNanos);
+                    routeNanos,
+                    prefill);
         }
 
-        /** The decision reported, the adapter unchanged. */
-        Adaptation reporting(TaskRouting.Decision d, long nanos) {
-            GenerateResponse.Task t = new GenerateResponse.Task(d.label().orElse("none"), d.confidence(), d.source());
-            return new Adaptation(prompt, lineAnswer, weights, response, t, nanos);
-        }
-
-        /** The decision reported, and its expert (if any) answers. */
+        /**
+         * The decision reported; its expert (if any) answers, else the base model answers from the router's prefill
+         * (if the router ran).
+         */
         Adaptation with(TaskRouting.Decision d, long nanos) {
-            Adaptation reported = reporting(d, nanos);
+            GenerateResponse.Task t = new GenerateResponse.Task(d.label().orElse("none"), d.confidence(), d.source());
             if (d.expert().isEmpty()) {
-                return reported;
+                return new Adaptation(prompt, lineAnswer, weights, response, t, nanos, d.prefill());
             }
+            // An expert's z-vector rescales the singular values of the weights it targets (the MLP's by default),
+            // so from the first adapted layer on the residual stream, and with it every later layer's keys and
+            // values, differs from the base model's: the router's prefill cannot seed this answer, which prefills
+            // the prompt again under the expert.
+            d.prefill().ifPresent(Prefill::close);
             return new Adaptation(
                     prompt,
                     true,
                     Optional.of(d.expert().get()),
                     new GenerateResponse.Adapter(EXPERT_ID_PREFIX + d.label().orElseThrow(), "svf", "memory", 0),
-                    reported.task(),
-                    nanos);
+                    t,
+                    nanos,
+                    Optional.empty());
+        }
+
+        @Override
+        public void close() {
+            prefill.ifPresent(Prefill::close);
         }
     }
 
@@ -169,7 +187,9 @@ class GenerateService {
      * that adapter (404 if no tier has it), with examples and document in context. {@code auto}: with 2 or more
      * examples a LoRA trained on them, with a document a LoRA trained on it (the document then stays out of the
      * context), else the expert of the request's {@code task} or of the family the router finds (none below its
-     * threshold). The prompt is checked against the model's context before anything is trained.
+     * threshold). The prompt is tokenized once and checked against the model's context before anything is trained.
+     * Only that last case runs the router: where the request fixes the adapter, {@code task} reports the request as
+     * the decider ({@link TaskRouting#requested}).
      */
     Adaptation adapt(ServedModel model, GenerateRequest request, Optional<String> tenant) {
         String adapter = request.adapter();
@@ -178,7 +198,7 @@ class GenerateService {
                 .toList();
         if (adapter.equals(GenerateRequestParser.NONE)) {
             boolean inOut = !demos.isEmpty();
-            return checked(model, render(request, demos, request.document(), inOut), inOut);
+            return requested(checked(model, render(request, demos, request.document(), inOut), inOut), request);
         }
         if (AdapterService.isId(adapter)) {
             AdapterService.Resolved found = adapters.find(model, adapter, tenant)
@@ -187,28 +207,31 @@ class GenerateService {
                             ErrorCodes.ADAPTER_NOT_FOUND,
                             "adapter " + adapter + " not found for base model " + model.fingerprint()));
             boolean inOut = !demos.isEmpty() || found.promptFormat().orElse("").equals(AdapterService.FORMAT_IN_OUT);
-            return checked(model, render(request, demos, request.document(), inOut), inOut)
+            return requested(checked(model, render(request, demos, request.document(), inOut), inOut), request)
                     .with(found);
         }
         if (demos.size() >= 2) {
-            // Answered by test-time training: the routing decision is only reported.
-            Adaptation planned =
-                    routed(model, checked(model, render(request, demos, null, true), true), request, false);
+            Adaptation planned = requested(checked(model, render(request, demos, null, true), true), request);
             return planned.with(adapters.trainOnExamples(model, demos, tenant));
         }
         if (request.document() != null) {
-            Adaptation planned = checked(model, render(request, demos, null, false), false);
+            Adaptation planned = requested(checked(model, render(request, demos, null, false), false), request);
             return planned.with(adapters.trainOnDocument(model, request.document(), tenant));
         }
         Adaptation planned = checked(model, render(request, demos, null, !demos.isEmpty()), !demos.isEmpty());
-        return routed(model, planned, request, true);
+        return routed(model, planned, request);
+    }
+
+    /** The planned prompt with the request reported as what fixed its adapter; the router does not run. */
+    private Adaptation requested(Adaptation planned, GenerateRequest request) {
+        return planned.with(routing.requested(Optional.ofNullable(request.task())), 0);
     }
 
     /**
-     * The planned prompt's routing decision, reported and, when {@code useExpert}, its expert (if any) used; needs a
-     * model that can run experts.
+     * The planned prompt's routing decision, reported, and its expert (if any) used; needs a model that can run
+     * experts.
      */
-    private Adaptation routed(ServedModel model, Adaptation planned, GenerateRequest request, boolean useExpert) {
+    private Adaptation routed(ServedModel model, Adaptation planned, GenerateRequest request) {
         Optional<String> task = Optional.ofNullable(request.task());
         if (model.loaded().isEmpty()) {
             if (task.isPresent()) {
@@ -218,8 +241,7 @@ class GenerateService {
         }
         long t0 = System.nanoTime();
         TaskRouting.Decision d = routing.decide(model.loaded().get(), planned.prompt(), task);
-        long nanos = System.nanoTime() - t0;
-        return useExpert ? planned.with(d, nanos) : planned.reporting(d, nanos);
+        return planned.with(d, System.nanoTime() - t0);
     }
 
     /**
@@ -231,8 +253,10 @@ class GenerateService {
         return PromptRenderer.withDocument(document, core);
     }
 
-    private static Adaptation checked(ServedModel model, String prompt, boolean lineAnswer) {
-        int promptTokens = model.generator().countTokens(prompt);
+    /** The prompt tokenized (the only time on the request path), and refused if it leaves no room to answer. */
+    private static Adaptation checked(ServedModel model, String rendered, boolean lineAnswer) {
+        PromptTokens prompt = model.generator().tokenize(rendered);
+        int promptTokens = prompt.length();
         if (promptTokens >= model.contextLength()) {
             throw new ApiException(
                     413,
@@ -241,21 +265,36 @@ class GenerateService {
                             + " context is " + model.contextLength() + " tokens, including the completion");
         }
         return new Adaptation(
-                prompt, lineAnswer, Optional.empty(), GenerateResponse.Adapter.NONE, GenerateResponse.Task.NONE, 0);
+                prompt,
+                lineAnswer,
+                Optional.empty(),
+                GenerateResponse.Adapter.NONE,
+                GenerateResponse.Task.NONE,
+                0,
+                Optional.empty());
     }
 
-    private static List<Generation> run(
-            ServedModel model, Adaptation adaptation, List<String> prompts, List<GenerationParams> params) {
+    /**
+     * Every sample of the request in one batch: with the adapter, if any; else on the base model, decoding on from the
+     * router's prefill when it ran (the same prompt, the same weights), so the prompt is not run twice.
+     */
+    private static List<Generation> run(ServedModel model, Adaptation adaptation, List<GenerationParams> params) {
         if (adaptation.weights().isEmpty()) {
-            return model.generator().generate(prompts, params);
+            if (adaptation.prefill().isPresent()) {
+                return model.loaded()
+                        .orElseThrow()
+                        .generate(adaptation.prefill().get(), params);
+            }
+            return model.generator()
+                    .generateFromTokens(Collections.nCopies(params.size(), adaptation.prompt()), params);
         }
         LoadedModel loaded = model.loaded().orElseThrow();
         try {
-            return loaded.generate(
-                    prompts,
+            return loaded.generateFromTokens(
+                    Collections.nCopies(params.size(), adaptation.prompt()),
                     params,
                     Collections.nCopies(
-                            prompts.size(), Optional.of(adaptation.weights().get())));
+                            params.size(), Optional.of(adaptation.weights().get())));
         } catch (IllegalArgumentException e) {
             throw new ApiException(
                     422,

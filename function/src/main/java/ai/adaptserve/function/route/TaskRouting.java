@@ -7,6 +7,8 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.MalformedAdapterException;
 import ai.adaptserve.model.adapter.ZVector;
 import ai.adaptserve.model.experts.ExpertSet;
+import ai.adaptserve.model.generate.Prefill;
+import ai.adaptserve.model.generate.PromptTokens;
 import ai.adaptserve.model.route.MalformedRouterException;
 import ai.adaptserve.model.route.TaskRouter;
 import io.micrometer.core.instrument.Counter;
@@ -23,7 +25,9 @@ import org.jboss.logging.Logger;
 /**
  * The served model's SVF experts and task router (Transformer²'s first pass): a prompt is classified into a task
  * family with a confidence; at or above the router's threshold the family's expert z-vector answers, below it the
- * base model does. A request's {@code task} skips the classifier. Both are read when the model loads, from
+ * base model does, decoding on from the router's own pass over the prompt. A request's {@code task} skips the
+ * classifier, and so does a request whose examples, document or adapter id fix the adapter. Both are read when the
+ * model loads, from
  * {@code adaptserve.model.experts} / {@code adaptserve.model.router} or, by default, from {@code experts/} and
  * {@code router.safetensors} beside the checkpoint; every file is verified against the model, and a model without
  * them is served without routing.
@@ -32,9 +36,24 @@ import org.jboss.logging.Logger;
 public class TaskRouting {
     private static final Logger LOG = Logger.getLogger(TaskRouting.class);
 
-    /** What was decided for one prompt. */
-    public record Decision(Optional<String> label, double confidence, String source, Optional<ZVector> expert) {
-        public static final Decision NONE = new Decision(Optional.empty(), 0, "none", Optional.empty());
+    /**
+     * What was decided for one prompt.
+     *
+     * @param label the task family, if any
+     * @param confidence the classifier's probability of its best family, or 1 where the request decided
+     * @param source {@code classifier}, {@code request}, or {@code none} (nothing to route with)
+     * @param expert the family's expert, when it is to answer
+     * @param prefill when the classifier ran: its pass over the prompt under the base model, which the caller owns
+     *     (closes, or answers the same prompt with the base model from: {@code LoadedModel.generate(Prefill, …)})
+     */
+    public record Decision(
+            Optional<String> label,
+            double confidence,
+            String source,
+            Optional<ZVector> expert,
+            Optional<Prefill> prefill) {
+        public static final Decision NONE =
+                new Decision(Optional.empty(), 0, "none", Optional.empty(), Optional.empty());
     }
 
     private record Loaded(String fingerprint, ExpertSet experts, Optional<TaskRouter> router) {}
@@ -79,10 +98,21 @@ public class TaskRouting {
     }
 
     /**
-     * The decision for {@code prompt} (as the model will see it): the request's {@code task} if given (400 naming
-     * {@code task} when no expert has that family), else the router's, else none.
+     * The decision for a request whose adapter the request itself fixes (by its examples, document, adapter id or
+     * {@code none}): the router does not run, and no expert is chosen; the request's {@code task}, if any, is reported
+     * as sent.
      */
-    public Decision decide(LoadedModel model, String prompt, Optional<String> task) {
+    public Decision requested(Optional<String> task) {
+        count(task.orElse("none"), "request");
+        return new Decision(task, 1.0, "request", Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The decision for {@code prompt} (as the model will see it): the request's {@code task} if given (400 naming
+     * {@code task} when no expert has that family), else the router's, else none. The router reads the features of a
+     * {@link LoadedModel#prefill} of the prompt and hands the prefill on in the decision.
+     */
+    public Decision decide(LoadedModel model, PromptTokens prompt, Optional<String> task) {
         Optional<Loaded> l = loaded.filter(x -> x.fingerprint().equals(model.fingerprint()));
         if (task.isPresent()) {
             Optional<ZVector> expert = l.flatMap(x -> x.experts().expert(task.get()));
@@ -90,23 +120,25 @@ public class TaskRouting {
                 throw ApiException.invalid("task " + task.get() + " has no expert on this model; known: " + families());
             }
             count(task.get(), "request");
-            return new Decision(task, 1.0, "request", expert);
+            return new Decision(task, 1.0, "request", expert, Optional.empty());
         }
         if (l.isEmpty() || l.get().router().isEmpty()) {
             return Decision.NONE;
         }
-        TaskRouter.Route r =
-                l.get().router().get().route(model, List.of(prompt)).get(0);
-        if (r.label().isEmpty()) {
-            count("none", "classifier");
-            return new Decision(Optional.empty(), r.confidence(), "classifier", Optional.empty());
+        Prefill prefill = model.prefill(prompt);
+        try {
+            TaskRouter.Route r = l.get().router().get().route(model, prefill);
+            count(r.label().orElse("none"), "classifier");
+            return new Decision(
+                    r.label(),
+                    r.confidence(),
+                    "classifier",
+                    r.label().flatMap(l.get().experts()::expert),
+                    Optional.of(prefill));
+        } catch (RuntimeException e) {
+            prefill.close();
+            throw e;
         }
-        count(r.label().get(), "classifier");
-        return new Decision(
-                r.label(),
-                r.confidence(),
-                "classifier",
-                l.get().experts().expert(r.label().get()));
     }
 
     private void count(String label, String source) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
+import ai.adaptserve.model.generate.PromptTokens;
 import ai.adaptserve.model.generate.TextGenerator;
 import java.time.Duration;
 import java.util.List;
@@ -19,15 +20,15 @@ class ModelReadinessCheckTest {
     static ServedModel fakeModel() {
         TextGenerator generator = new TextGenerator() {
             @Override
-            public List<Generation> generate(List<String> prompts, List<GenerationParams> params) {
-                return prompts.stream()
-                        .map(p -> new Generation("x", List.of(1), List.of(-0.5f), 1, Generation.FinishReason.LENGTH))
-                        .toList();
+            public PromptTokens tokenize(String text) {
+                return new PromptTokens(text, text.chars().toArray());
             }
 
             @Override
-            public int countTokens(String text) {
-                return text.length();
+            public List<Generation> generateFromTokens(List<PromptTokens> prompts, List<GenerationParams> params) {
+                return prompts.stream()
+                        .map(p -> new Generation("x", List.of(1), List.of(-0.5f), 1, Generation.FinishReason.LENGTH))
+                        .toList();
             }
 
             @Override

@@ -31,8 +31,8 @@ public final class BatchGenerator implements TextGenerator {
     }
 
     @Override
-    public int countTokens(String text) {
-        return tokenizer.encode(text, addBos).length;
+    public PromptTokens tokenize(String text) {
+        return new PromptTokens(text, tokenizer.encode(text, addBos));
     }
 
     @Override
@@ -46,16 +46,16 @@ public final class BatchGenerator implements TextGenerator {
     }
 
     @Override
-    public List<Generation> generate(List<String> prompts, List<GenerationParams> params) {
-        return generate(prompts, params, owner -> AdapterBatch.NONE);
+    public List<Generation> generateFromTokens(List<PromptTokens> prompts, List<GenerationParams> params) {
+        return generateFromTokens(prompts, params, owner -> AdapterBatch.NONE);
     }
 
     /**
      * Generates with adapters: {@code adapters} receives the session's manager and returns what each row's
      * adapter does to each projection.
      */
-    public List<Generation> generate(
-            List<String> prompts, List<GenerationParams> params, Function<NDManager, AdapterBatch> adapters) {
+    public List<Generation> generateFromTokens(
+            List<PromptTokens> prompts, List<GenerationParams> params, Function<NDManager, AdapterBatch> adapters) {
         if (prompts.size() != params.size() || prompts.isEmpty()) {
             throw new IllegalArgumentException(
                     "need one GenerationParams per prompt, got " + prompts.size() + " and " + params.size());
@@ -64,34 +64,83 @@ public final class BatchGenerator implements TextGenerator {
         int[][] ids = new int[b][];
         Row[] rows = new Row[b];
         for (int r = 0; r < b; r++) {
-            ids[r] = tokenizer.encode(prompts.get(r), addBos);
-            if (ids[r].length == 0) {
-                throw new IllegalArgumentException("prompt " + r + " encodes to no tokens");
-            }
-            if (ids[r].length >= contextLength) {
-                throw new IllegalArgumentException(
-                        "prompt " + r + " has " + ids[r].length + " tokens; the context holds " + contextLength);
-            }
+            ids[r] = checkedIds(prompts.get(r), r);
             rows[r] = new Row(params.get(r), ids[r].length);
         }
         try (DecodeSession session = new DecodeSession(decoder, b, adapters)) {
-            float[][] logits = session.prefill(ids);
-            int[] next = new int[b];
-            while (true) {
-                boolean anyActive = false;
-                for (int r = 0; r < b; r++) {
-                    Row row = rows[r];
-                    if (row.finish == null) {
-                        row.accept(logits[r]);
-                    }
-                    next[r] = row.lastToken;
-                    anyActive |= row.finish == null;
+            return decode(session, session.prefill(ids), rows);
+        }
+    }
+
+    /**
+     * Runs {@code prompt} through the base model once and keeps its cache, next-token logits and hidden states, for
+     * the router to read and {@link #generate(Prefill, List)} to decode on from.
+     *
+     * @throws IllegalArgumentException for a prompt without tokens or without room for an answer in the context
+     */
+    public Prefill prefill(PromptTokens prompt) {
+        int[] ids = checkedIds(prompt, 0);
+        DecodeSession session = new DecodeSession(decoder, 1);
+        try {
+            DecodeSession.Prefilled p = session.prefillKeepingHidden(new int[][] {ids});
+            return new Prefill(this, prompt, session, p.logits()[0], p.hidden()[0]);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Generates one answer per entry of {@code params} to the prefilled prompt on the base model, decoding on from
+     * its cache: the prompt is not run again. Gives the same answers as {@link #generateFromTokens(List, List)} on
+     * copies of the prompt, up to float rounding. Uses the prefill up; the caller still closes it.
+     */
+    public List<Generation> generate(Prefill prefill, List<GenerationParams> params) {
+        if (params.isEmpty()) {
+            throw new IllegalArgumentException("need at least one GenerationParams");
+        }
+        DecodeSession session = prefill.take(this);
+        session.widen(params.size());
+        int b = params.size();
+        Row[] rows = new Row[b];
+        float[][] logits = new float[b][];
+        for (int r = 0; r < b; r++) {
+            rows[r] = new Row(params.get(r), prefill.prompt().length());
+            logits[r] = prefill.logits();
+        }
+        return decode(session, logits, rows);
+    }
+
+    private int[] checkedIds(PromptTokens prompt, int index) {
+        int[] ids = prompt.ids();
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("prompt " + index + " encodes to no tokens");
+        }
+        if (ids.length >= contextLength) {
+            throw new IllegalArgumentException(
+                    "prompt " + index + " has " + ids.length + " tokens; the context holds " + contextLength);
+        }
+        return ids;
+    }
+
+    /** Samples every row from {@code logits}, then steps the session until every row has finished. */
+    private static List<Generation> decode(DecodeSession session, float[][] logits, Row[] rows) {
+        int b = rows.length;
+        int[] next = new int[b];
+        while (true) {
+            boolean anyActive = false;
+            for (int r = 0; r < b; r++) {
+                Row row = rows[r];
+                if (row.finish == null) {
+                    row.accept(logits[r]);
                 }
-                if (!anyActive) {
-                    break;
-                }
-                logits = session.step(next);
+                next[r] = row.lastToken;
+                anyActive |= row.finish == null;
             }
+            if (!anyActive) {
+                break;
+            }
+            logits = session.step(next);
         }
         List<Generation> out = new ArrayList<>(b);
         for (Row row : rows) {

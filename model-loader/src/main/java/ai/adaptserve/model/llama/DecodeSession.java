@@ -15,7 +15,7 @@ public final class DecodeSession implements AutoCloseable {
     private final LlamaDecoder decoder;
     private final NDManager manager;
     private final KvCache cache;
-    private final int batch;
+    private int batch;
     private int[] pads;
     private int[] nextPosition;
     private boolean[][] keyValid;
@@ -71,7 +71,77 @@ public final class DecodeSession implements AutoCloseable {
         return out;
     }
 
+    /**
+     * What {@link #prefillKeepingHidden} returns.
+     *
+     * @param logits each row's next-token logits, {@code [row][vocab]}
+     * @param hidden each row's final-normed hidden states at its real positions, {@code [row][length * hidden]}
+     */
+    public record Prefilled(float[][] logits, float[][] hidden) {}
+
+    /**
+     * Like {@link #prefill}, also returning the final-normed hidden states (what the output head reads) of every
+     * real prompt position, so that one pass serves both a reader of the prompt's states (the router) and decoding.
+     */
+    public Prefilled prefillKeepingHidden(int[][] prompts) {
+        LeftPaddedBatch padded = start(prompts);
+        try (NDManager step = manager.newSubManager()) {
+            LlamaDecoder.Prefilled out =
+                    decoder.forwardKeepingHidden(step, padded.tokens(), padded.positions(), keyValid, cache, adapters);
+            float[][] logits = rows(out.logits().toFloatArray());
+            float[][] all = rows(out.hidden().toFloatArray());
+            int maxLen = padded.tokens()[0].length;
+            int width = all[0].length / maxLen;
+            float[][] hidden = new float[batch][];
+            for (int r = 0; r < batch; r++) {
+                hidden[r] = Arrays.copyOfRange(all[r], pads[r] * width, maxLen * width);
+            }
+            return new Prefilled(logits, hidden);
+        }
+    }
+
+    /**
+     * Makes a prefilled one-row session on the base model into {@code rows} rows that continue the same prompt
+     * (several samples of one prompt, prefilled once): the cache is copied per row, and each row then decodes on its
+     * own. Only a session without adapters widens, since a row's adapter is fixed when the session opens.
+     */
+    public void widen(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows must be at least 1, was " + rows);
+        }
+        if (batch != 1 || adapters != AdapterBatch.NONE) {
+            throw new IllegalStateException("only a one-row session on the base model widens");
+        }
+        if (cache.length() == 0) {
+            throw new IllegalStateException("prefill first");
+        }
+        if (rows == 1) {
+            return;
+        }
+        cache.repeatRows(rows);
+        keyValid = repeat(keyValid[0], rows);
+        pads = new int[rows];
+        int next = nextPosition[0];
+        nextPosition = new int[rows];
+        Arrays.fill(nextPosition, next);
+        batch = rows;
+    }
+
+    private static boolean[][] repeat(boolean[] row, int n) {
+        boolean[][] out = new boolean[n][];
+        for (int r = 0; r < n; r++) {
+            out[r] = row.clone();
+        }
+        return out;
+    }
+
     private float[][] run(int[][] prompts, boolean lastOnly) {
+        LeftPaddedBatch padded = start(prompts);
+        return forward(padded.tokens(), padded.positions(), lastOnly);
+    }
+
+    /** Checks the prompts and sets up the rows' padding, positions and visible keys for a prefill. */
+    private LeftPaddedBatch start(int[][] prompts) {
         if (prompts.length != batch) {
             throw new IllegalArgumentException("expected " + batch + " prompts, got " + prompts.length);
         }
@@ -90,7 +160,7 @@ public final class DecodeSession implements AutoCloseable {
         for (int r = 0; r < batch; r++) {
             nextPosition[r] = prompts[r].length;
         }
-        return forward(padded.tokens(), padded.positions(), lastOnly);
+        return padded;
     }
 
     /** Appends one token per row and returns the next-token logits of each row. */
@@ -116,14 +186,18 @@ public final class DecodeSession implements AutoCloseable {
     private float[][] forward(int[][] tokens, int[] positions, boolean lastOnly) {
         try (NDManager step = manager.newSubManager()) {
             NDArray logits = decoder.forward(step, tokens, positions, keyValid, cache, lastOnly, adapters);
-            float[] all = logits.toFloatArray();
-            int per = all.length / batch;
-            float[][] rows = new float[batch][];
-            for (int r = 0; r < batch; r++) {
-                rows[r] = Arrays.copyOfRange(all, r * per, (r + 1) * per);
-            }
-            return rows;
+            return rows(logits.toFloatArray());
         }
+    }
+
+    /** A flat array of {@code batch} equal rows, split into them. */
+    private float[][] rows(float[] all) {
+        int per = all.length / batch;
+        float[][] rows = new float[batch][];
+        for (int r = 0; r < batch; r++) {
+            rows[r] = Arrays.copyOfRange(all, r * per, (r + 1) * per);
+        }
+        return rows;
     }
 
     @Override

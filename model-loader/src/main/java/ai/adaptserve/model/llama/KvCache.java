@@ -31,6 +31,16 @@ public final class KvCache {
         return keys[0] == null ? 0 : keys[0].getShape().get(2);
     }
 
+    /** Repeats the one row of the cache {@code n} times along the batch axis: each row then grows on its own. */
+    void repeatRows(int n) {
+        if (keys[0] == null || keys[0].getShape().get(0) != 1) {
+            throw new IllegalStateException("only a filled one-row cache repeats");
+        }
+        for (int l = 0; l < keys.length; l++) {
+            set(l, keys[l].repeat(0, n), values[l].repeat(0, n));
+        }
+    }
+
     void set(int layer, NDArray k, NDArray v) {
         k.attach(owner);
         v.attach(owner);

@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The decoder forward pass in DJL ops: embeddings, RMSNorm, rotary embeddings, grouped-query causal attention
@@ -22,6 +23,7 @@ public final class LlamaDecoder {
     private final LlamaWeights weights;
     private final ModelConfig cfg;
     private final RotaryEmbedding rope;
+    private final LongAdder positionsRun = new LongAdder();
 
     public LlamaDecoder(LlamaWeights weights) {
         this.weights = weights;
@@ -31,6 +33,15 @@ public final class LlamaDecoder {
 
     public LlamaWeights weights() {
         return weights;
+    }
+
+    /**
+     * Positions run through the layers since the decoder was made: every row's tokens of every pass (a prefill adds
+     * its padded prompt length per row, a decode step one per row). A cost counter: tests use it to see that a prompt
+     * is not run twice.
+     */
+    public long positionsRun() {
+        return positionsRun.sum();
     }
 
     /**
@@ -57,8 +68,36 @@ public final class LlamaDecoder {
         if (lastOnly) {
             x = x.get(":, -1:, :");
         }
-        NDArray logits = adapters.project(step, MatrixRef.head(), rmsNorm(x, weights.finalNorm()), weights.lmHeadT());
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return f32(adapters.project(step, MatrixRef.head(), rmsNorm(x, weights.finalNorm()), weights.lmHeadT()));
+    }
+
+    /**
+     * A prefill that keeps what routing reads as well as what decoding needs.
+     *
+     * @param hidden the final-normed hidden states (what the output head reads) at every position, {@code [B, S,
+     *     hidden]} in F32
+     * @param logits the next-token logits at each row's last position, {@code [B, 1, vocab]} in F32
+     */
+    public record Prefilled(NDArray hidden, NDArray logits) {}
+
+    /**
+     * As {@link #forward} over a whole prompt, returning the final-normed hidden states of every position beside the
+     * logits of the last one; both belong to {@code step}, the keys and values to {@code cache}.
+     */
+    public Prefilled forwardKeepingHidden(
+            NDManager step,
+            int[][] tokens,
+            int[] positions,
+            boolean[][] keyValid,
+            KvCache cache,
+            AdapterBatch adapters) {
+        NDArray h = rmsNorm(layers(step, tokens, positions, keyValid, cache, adapters), weights.finalNorm());
+        NDArray logits = adapters.project(step, MatrixRef.head(), h.get(":, -1:, :"), weights.lmHeadT());
+        return new Prefilled(f32(h), f32(logits));
+    }
+
+    private static NDArray f32(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
     }
 
     /** The residual stream after the last layer, {@code [B, S, hidden]}, before the final norm; fills the cache. */
@@ -71,6 +110,7 @@ public final class LlamaDecoder {
             AdapterBatch adapters) {
         int b = tokens.length;
         int s = tokens[0].length;
+        positionsRun.add((long) b * s);
         long past = cache.length();
         int t = (int) past + s;
         long[] flat = new long[b * s];
@@ -152,8 +192,7 @@ public final class LlamaDecoder {
                 padded.keyValid(),
                 new KvCache(step, cfg.numLayers()),
                 adapters);
-        NDArray h = rmsNorm(x, weights.finalNorm());
-        return h.getDataType() == DataType.FLOAT32 ? h : h.toType(DataType.FLOAT32, false);
+        return f32(rmsNorm(x, weights.finalNorm()));
     }
 
     private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int b, int s, int t) {

@@ -4,6 +4,7 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.checkpoint.ChecksummedSafetensors;
 import ai.adaptserve.model.checkpoint.SafetensorsWriter;
 import ai.adaptserve.model.checkpoint.TensorDType;
+import ai.adaptserve.model.generate.Prefill;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -241,15 +242,30 @@ public final class TaskRouter {
      * @throws IllegalArgumentException if the model's fingerprint or hidden size differs from the router's
      */
     public List<Route> route(LoadedModel model, List<String> prompts) {
-        String misfit = misfit(model.fingerprint(), model.config().hiddenSize());
-        if (misfit != null) {
-            throw new IllegalArgumentException("this router does not fit the model: " + misfit);
-        }
+        requireFits(model);
         List<Route> out = new ArrayList<>(prompts.size());
         for (float[] f : model.promptFeatures(prompts)) {
             out.add(route(f));
         }
         return out;
+    }
+
+    /**
+     * Routes a prompt already run through {@code model} (the request path: the same pass can then answer it), without
+     * another forward pass.
+     *
+     * @throws IllegalArgumentException if the model's fingerprint or hidden size differs from the router's
+     */
+    public Route route(LoadedModel model, Prefill prompt) {
+        requireFits(model);
+        return route(model.promptFeatures(prompt));
+    }
+
+    private void requireFits(LoadedModel model) {
+        String misfit = misfit(model.fingerprint(), model.config().hiddenSize());
+        if (misfit != null) {
+            throw new IllegalArgumentException("this router does not fit the model: " + misfit);
+        }
     }
 
     /** Why the router cannot be used with this model, or null if it can. */
