@@ -13,6 +13,7 @@ import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.OutputTooBigException;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.interpret.errorcategory.BasicTemplateErrorCategory;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.loader.ResourceNotFoundException;
 import com.hubspot.jinjava.tree.ExpressionNode;
@@ -308,7 +309,7 @@ public final class ChatTemplate {
                             + limits.maxRenderTime().toMillis() + " ms and was stopped");
         }
         for (TemplateError error : result.getErrors()) {
-            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+            if (fatal(error)) {
                 throw fromEngine(error);
             }
         }
@@ -390,7 +391,6 @@ public final class ChatTemplate {
                 .withMaxStringLength(limits.maxOutputChars())
                 .withMaxListSize(MAX_COLLECTION)
                 .withMaxMapSize(MAX_COLLECTION)
-                .withRangeLimit(MAX_RANGE)
                 .withEnableRecursiveMacroCalls(true)
                 .withMaxMacroRecursionDepth(MAX_MACRO_DEPTH)
                 .withElResolver(resolver)
@@ -410,6 +410,9 @@ public final class ChatTemplate {
         jinjava.getGlobalContext()
                 .registerFunction(new ELFunctionDefinition(
                         "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
+        jinjava.getGlobalContext()
+                .registerFunction(new ELFunctionDefinition(
+                        "", "range", TemplateFunctions.class, "range", Object.class, Object[].class));
         jinjava.getGlobalContext().registerFilter(new PythonJson());
         return jinjava;
     }
@@ -511,16 +514,40 @@ public final class ChatTemplate {
         return out.toString();
     }
 
+    /**
+     * Jinjava reports some failures as warnings and goes on: a macro past the recursion limit returns "" and a
+     * {@code join} past the string limit is cut. Jinja2 fails on both, and a prompt with a part missing must not
+     * reach the model. (Undefined variables, attributes and indices stay warnings: Jinja2 renders them empty.)
+     */
+    private static boolean fatal(TemplateError error) {
+        if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+            return true;
+        }
+        String message = String.valueOf(error.getMessage());
+        return error.getCategory() instanceof BasicTemplateErrorCategory c
+                        && c.name().endsWith("CYCLE_DETECTED")
+                || message.startsWith("Rendering cycle detected")
+                || message.contains("has been truncated");
+    }
+
     private ChatTemplateException fromEngine(TemplateError error) {
         if (error.getReason() == TemplateError.ErrorReason.OUTPUT_TOO_BIG
-                || causedBy(error, OutputTooBigException.class)) {
+                || causedBy(error, OutputTooBigException.class)
+                || String.valueOf(error.getMessage()).contains("has been truncated")) {
             return tooLarge();
         }
         if (error.getReason() == TemplateError.ErrorReason.COLLECTION_TOO_BIG) {
             return invalid(source, "chat_template built a list or map of more than " + MAX_COLLECTION + " entries");
         }
         String where = error.getLineno() > 0 ? "chat_template line " + error.getLineno() + ": " : "chat_template: ";
-        return invalid(source, where + clean(error.getMessage()));
+        String message = String.valueOf(error.getMessage());
+        String root = rootMessage(error.getException());
+        if (root != null
+                && !message.contains(root)
+                && (message.startsWith("Error invoking function") || message.startsWith("Error rendering tag"))) {
+            message = message + ": " + root; // these say nothing by themselves
+        }
+        return invalid(source, where + clean(message));
     }
 
     private ChatTemplateException tooLarge() {
@@ -528,6 +555,16 @@ public final class ChatTemplate {
                 Reason.OUTPUT_TOO_LARGE,
                 source,
                 "the rendered chat prompt would exceed " + limits.maxOutputChars() + " characters");
+    }
+
+    private static String rootMessage(Throwable t) {
+        String found = null;
+        for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                found = t.getMessage();
+            }
+        }
+        return found;
     }
 
     private static boolean causedBy(TemplateError error, Class<? extends Throwable> type) {

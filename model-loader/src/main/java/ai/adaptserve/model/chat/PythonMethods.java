@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import jinjava.javax.el.ELContext;
+import jinjava.javax.el.ELException;
 import jinjava.javax.el.ELResolver;
 import jinjava.javax.el.MethodNotFoundException;
 
@@ -57,7 +58,7 @@ final class PythonMethods extends ELResolver {
             case "index" -> {
                 int i = l.indexOf(args[0]);
                 if (i < 0) {
-                    throw new IllegalArgumentException("list.index(x): x not in list");
+                    throw new ELException("list.index(x): x not in list");
                 }
                 yield (long) i;
             }
@@ -184,7 +185,7 @@ final class PythonMethods extends ELResolver {
             return out;
         }
         if (sep.isEmpty()) {
-            throw new IllegalArgumentException("split: empty separator");
+            throw new ELException("split: empty separator");
         }
         int from = 0;
         while (max < 0 || out.size() < max) {
@@ -297,7 +298,7 @@ final class PythonMethods extends ELResolver {
         if (arg instanceof Object[] a) {
             return List.of(a);
         }
-        throw new IllegalArgumentException(name + "() needs a list, got " + typeName(arg));
+        throw new ELException(name + "() needs a list, got " + typeName(arg));
     }
 
     private static String chars(String name, Object[] args) {
@@ -309,14 +310,14 @@ final class PythonMethods extends ELResolver {
         if (arg instanceof CharSequence c) {
             return c.toString();
         }
-        throw new IllegalArgumentException(name + "() needs a string, got " + typeName(arg));
+        throw new ELException(name + "() needs a string, got " + typeName(arg));
     }
 
     private static long number(String name, Object arg) {
         if (arg instanceof Number n) {
             return n.longValue();
         }
-        throw new IllegalArgumentException(name + "() needs a number, got " + typeName(arg));
+        throw new ELException(name + "() needs a number, got " + typeName(arg));
     }
 
     private static Object noArgs(String name, Object[] args, Object result) {
@@ -326,7 +327,7 @@ final class PythonMethods extends ELResolver {
 
     private static void need(String name, Object[] args, int min, int max) {
         if (args.length < min || args.length > max) {
-            throw new IllegalArgumentException(
+            throw new ELException(
                     name + "() takes " + (min == max ? min : min + " to " + max) + " arguments, got " + args.length);
         }
     }

@@ -5,7 +5,10 @@ import com.hubspot.jinjava.objects.date.StrftimeFormatter;
 import com.hubspot.jinjava.tree.Node;
 import java.time.Clock;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import jinjava.javax.el.ELException;
 
 /**
  * The global functions Hugging Face gives chat templates ({@code raise_exception}, {@code strftime_now}) and the
@@ -79,6 +82,52 @@ final class TemplateFunctions {
             s.raised = text;
         }
         throw new RenderStopped("raise_exception: " + text);
+    }
+
+    /**
+     * Python's {@code range(stop)} / {@code range(start, stop[, step])}, refusing more than {@code limit} items
+     * (Jinja2's sandbox refuses past 100,000). Jinjava's own cuts a longer range short without a word.
+     */
+    public static List<Long> range(Object first, Object... rest) {
+        long start = 0;
+        long stop;
+        long step = 1;
+        if (rest.length == 0) {
+            stop = integer(first);
+        } else {
+            start = integer(first);
+            stop = integer(rest[0]);
+            if (rest.length > 1) {
+                step = integer(rest[1]);
+            }
+            if (rest.length > 2) {
+                throw new ELException("range() takes at most 3 arguments");
+            }
+        }
+        if (step == 0) {
+            throw new ELException("range() arg 3 must not be zero");
+        }
+        long count = step > 0
+                ? (stop > start ? (stop - start + step - 1) / step : 0)
+                : (start > stop ? (start - stop - step - 1) / -step : 0);
+        if (count > ChatTemplate.MAX_RANGE) {
+            throw new ELException("range() of " + count + " items is over the limit of " + ChatTemplate.MAX_RANGE);
+        }
+        List<Long> out = new ArrayList<>((int) count);
+        for (long i = 0, v = start; i < count; i++, v += step) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    private static long integer(Object o) {
+        if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+            return ((Number) o).longValue();
+        }
+        if (o instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+            return n.longValue();
+        }
+        throw new ELException("range() needs integers, got " + (o == null ? "none" : o));
     }
 
     /** {@code strftime_now(format)}: the current date and time in a Python {@code strftime} format. */
