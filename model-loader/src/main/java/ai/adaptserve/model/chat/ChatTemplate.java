@@ -21,6 +21,12 @@ import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.tree.TreeParser;
 import com.hubspot.jinjava.tree.parse.ExpressionToken;
+import com.hubspot.jinjava.tree.parse.NoteToken;
+import com.hubspot.jinjava.tree.parse.TagToken;
+import com.hubspot.jinjava.tree.parse.TextToken;
+import com.hubspot.jinjava.tree.parse.Token;
+import com.hubspot.jinjava.tree.parse.TokenScanner;
+import com.hubspot.jinjava.tree.parse.UnclosedToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -152,12 +158,12 @@ public final class ChatTemplate {
             Limits limits) {
         this.source = source;
         this.template = template;
-        this.normalized = jinja2Source(template);
         this.specialTokens = specialTokens;
         this.stops = stops;
         this.clock = clock;
         this.limits = limits;
         this.jinjava = engine(limits);
+        this.normalized = lstripBlocks(jinja2Source(template), jinjava.getGlobalConfig());
         validate();
     }
 
@@ -377,7 +383,8 @@ public final class ChatTemplate {
                 // transformers: ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True). Jinja2's
                 // keep_trailing_newline=False acts on the template source (see jinja2Source); Jinjava's on the output.
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(
+                        false) // Jinjava's strips before every tag, not only at a line start: see lstripBlocks
                 .withKeepTrailingNewline(true)
                 // {{- x -}} trims like {%- -%} (Jinjava trims only around tags by default), and only a '-' right
                 // next to the delimiter is whitespace control, as in Jinja2 ({{ -1 }} is minus one).
@@ -394,6 +401,7 @@ public final class ChatTemplate {
                 .withEnableRecursiveMacroCalls(true)
                 .withMaxMacroRecursionDepth(MAX_MACRO_DEPTH)
                 .withElResolver(resolver)
+                .withInterperterFactory(new PythonOutput())
                 .withProcessors(JinjavaProcessors.newBuilder()
                         .withNodePreProcessor(TemplateFunctions::beforeNode)
                         .build())
@@ -465,12 +473,48 @@ public final class ChatTemplate {
         return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
     }
 
-    private static void collectNames(Node node, Set<String> filters, Set<String> tests) {
+    /**
+     * Jinja2's {@code lstrip_blocks}: spaces and tabs from the start of a line up to a block tag or comment are
+     * removed; elsewhere ({@code {{ x }} {% if %}}) they stay. Jinjava's option strips them before every tag, which
+     * would join words a template separates. Works on Jinjava's own tokens, so only text between tags changes.
+     */
+    static String lstripBlocks(String source, JinjavaConfig config) {
+        List<Token> tokens = new ArrayList<>();
+        new TokenScanner(source, config).forEachRemaining(tokens::add);
+        StringBuilder out = new StringBuilder(source.length());
+        for (int i = 0; i < tokens.size(); i++) {
+            String image = tokens.get(i).getImage();
+            boolean beforeBlock = i + 1 < tokens.size()
+                    && (tokens.get(i + 1) instanceof TagToken || tokens.get(i + 1) instanceof NoteToken)
+                    && !tokens.get(i + 1).getImage().startsWith("{%+");
+            if (tokens.get(i) instanceof TextToken && !(tokens.get(i) instanceof UnclosedToken) && beforeBlock) {
+                int k = image.length();
+                while (k > 0 && (image.charAt(k - 1) == ' ' || image.charAt(k - 1) == '\t')) {
+                    k--;
+                }
+                boolean lineStart = k == 0 ? i == 0 : image.charAt(k - 1) == '\n';
+                if (lineStart) {
+                    image = image.substring(0, k);
+                }
+            }
+            out.append(image);
+        }
+        return out.toString();
+    }
+
+    private void collectNames(Node node, Set<String> filters, Set<String> tests) {
         String expression = null;
         if (node instanceof ExpressionNode && node.getMaster() instanceof ExpressionToken t) {
             expression = t.getExpr();
         } else if (node instanceof TagNode tag) {
             expression = tag.getHelpers();
+            if ("for".equals(tag.getName()) && hasLoopFilter(expression)) {
+                // Jinjava reads "for x in xs if c" as "for x in (xs if c)": every item, not the filtered ones.
+                throw invalid(
+                        source,
+                        "chat_template line " + node.getLineNumber() + ": loop filters ({% for x in xs if test %}) are"
+                                + " not supported by this engine; use selectattr/rejectattr or an if inside the loop");
+            }
             if ("filter".equals(tag.getName())) {
                 expression = "|" + expression.strip();
             }
@@ -489,6 +533,27 @@ public final class ChatTemplate {
         for (Node child : node.getChildren()) {
             collectNames(child, filters, tests);
         }
+    }
+
+    /** Whether a for tag's helpers end in a loop filter: an {@code if} at the top level with no {@code else}. */
+    static boolean hasLoopFilter(String helpers) {
+        String code = withoutStrings(helpers);
+        int depth = 0;
+        boolean pendingIf = false;
+        Matcher m = Pattern.compile("[()\\[\\]{}]|\\b(?:if|else)\\b").matcher(code);
+        while (m.find()) {
+            switch (m.group()) {
+                case "(", "[", "{" -> depth++;
+                case ")", "]", "}" -> depth--;
+                case "if" -> pendingIf |= depth == 0;
+                default -> {
+                    if (depth == 0) {
+                        pendingIf = false;
+                    }
+                }
+            }
+        }
+        return pendingIf;
     }
 
     /** The expression with its string literals blanked, so that "a|b" inside quotes is not taken for a filter. */
