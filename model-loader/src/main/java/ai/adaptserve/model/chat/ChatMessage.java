@@ -1,7 +1,6 @@
 package ai.adaptserve.model.chat;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * One turn of a conversation, as OpenAI's {@code messages} and Hugging Face chat templates see it.
@@ -27,7 +26,9 @@ public record ChatMessage(String role, String content) {
             throw new IllegalArgumentException(
                     "message role '" + echo(role) + "' is not supported; use one of " + String.join(", ", ROLES));
         }
-        Objects.requireNonNull(content, () -> "the " + role + " message has no content");
+        if (content == null) {
+            throw new IllegalArgumentException("the " + role + " message has no content");
+        }
     }
 
     public static ChatMessage system(String content) {
