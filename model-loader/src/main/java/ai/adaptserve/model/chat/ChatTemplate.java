@@ -8,6 +8,7 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.el.JinjavaProcessors;
+import com.hubspot.jinjava.interpret.AutoCloseableSupplier.AutoCloseableImpl;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.OutputTooBigException;
@@ -431,9 +432,10 @@ public final class ChatTemplate {
      * nothing, without an error).
      */
     private void validate() {
-        JinjavaInterpreter interpreter = jinjava.newInterpreter();
-        JinjavaInterpreter.pushCurrent(interpreter);
-        try {
+        try (AutoCloseableImpl<JinjavaInterpreter> current = JinjavaInterpreter.closeablePushCurrent(
+                        jinjava.newInterpreter())
+                .get()) {
+            JinjavaInterpreter interpreter = current.value();
             Node root = new TreeParser(interpreter, normalized).buildTree();
             for (TemplateError error : interpreter.getErrors()) {
                 // Jinjava only warns of an unclosed tag or comment, or an end tag without a start; Jinja2 refuses.
@@ -459,8 +461,6 @@ public final class ChatTemplate {
             }
         } catch (StackOverflowError e) {
             throw invalid(source, "chat_template nests too deeply to parse");
-        } finally {
-            JinjavaInterpreter.popCurrent();
         }
     }
 

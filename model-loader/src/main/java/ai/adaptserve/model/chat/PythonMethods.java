@@ -63,7 +63,7 @@ final class PythonMethods extends ELResolver {
                 yield (long) i;
             }
             default ->
-                (long) l.stream()
+                l.stream()
                         .filter(x -> x == null ? args[0] == null : x.equals(args[0]))
                         .count();
         };
