@@ -51,6 +51,18 @@ class ChatTemplateEngineTest {
     }
 
     @Test
+    void lstripBlocksOnlyAtALineStart() {
+        com.hubspot.jinjava.JinjavaConfig config =
+                com.hubspot.jinjava.JinjavaConfig.newBuilder().build();
+        assertEquals("a\n{% if x %}b{% endif %}", ChatTemplate.lstripBlocks("a\n  \t{% if x %}b{% endif %}", config));
+        assertEquals("a  {% if x %}", ChatTemplate.lstripBlocks("a  {% if x %}", config));
+        assertEquals("{# c #}\n{{ x }}", ChatTemplate.lstripBlocks("   {# c #}\n{{ x }}", config));
+        assertEquals("x\n   {{ y }}", ChatTemplate.lstripBlocks("x\n   {{ y }}", config), "not before expressions");
+        String smol = ChatTemplatePublishedTest.load("smollm2-135m-instruct").template();
+        assertEquals(smol, ChatTemplate.lstripBlocks(smol, config), "text is rebuilt exactly from the tokens");
+    }
+
+    @Test
     void pythonStringMethods() {
         assertEquals(
                 "True False True",
