@@ -43,7 +43,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -77,8 +76,6 @@ public class AdapterService {
     /** Version of the document recipe. */
     static final String DOCUMENT_RECIPE = "ttt-document.v1";
 
-    private static final Pattern ID = Pattern.compile("sha256:[0-9a-f]{64}");
-    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,62}");
     /** The header that puts a request's adapters in a tenant's namespace. */
     public static final String TENANT_HEADER = "X-Tenant";
 
@@ -135,7 +132,7 @@ public class AdapterService {
 
     /** Whether {@code s} is a well-formed adapter id: {@code sha256:} and 64 lower-case hex digits. */
     public static boolean isId(String s) {
-        return s != null && ID.matcher(s).matches();
+        return AdapterKey.isId(s);
     }
 
     /** The tenant of an {@value #TENANT_HEADER} header value; 400 naming the header when it is malformed. */
@@ -143,7 +140,7 @@ public class AdapterService {
         if (header == null || header.isEmpty()) {
             return Optional.empty();
         }
-        if (!TENANT.matcher(header).matches()) {
+        if (!AdapterKey.isTenant(header)) {
             throw ApiException.invalid(TENANT_HEADER + " must be 1 to 63 letters, digits, '_', '.' or '-', not starting"
                     + " with '.' or '-'");
         }
