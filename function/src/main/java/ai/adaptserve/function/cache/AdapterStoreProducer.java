@@ -32,11 +32,17 @@ public class AdapterStoreProducer {
 
     private ExecutorService training;
 
+    /** The cache configuration, mapped from {@code adaptserve.cache.*} onto the library's defaults. */
+    @Produces
+    @Singleton
+    AdapterCacheConfig cacheConfig(CacheConfig config) {
+        return CacheConfigMapper.map(config);
+    }
+
     @Produces
     @Singleton
     @Startup
-    AdapterStore store(CacheConfig config, AdaptServeConfig appConfig, Vertx vertx, MeterRegistry registry) {
-        AdapterCacheConfig mapped = CacheConfigMapper.map(config);
+    AdapterStore store(AdapterCacheConfig mapped, AdaptServeConfig appConfig, Vertx vertx, MeterRegistry registry) {
         // At most adaptserve.ttt.max-concurrent trainings at once; the rest wait their turn in the queue.
         training = Executors.newFixedThreadPool(appConfig.ttt().maxConcurrent(), trainingThreads());
         return TieredAdapterStore.builder(mapped)

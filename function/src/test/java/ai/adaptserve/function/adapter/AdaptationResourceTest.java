@@ -16,12 +16,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.adaptserve.cache.AdapterCacheConfig;
 import ai.adaptserve.cache.AdapterKey;
 import ai.adaptserve.cache.AdapterKind;
 import ai.adaptserve.cache.AdapterStore;
 import ai.adaptserve.cache.TrainedAdapter;
 import ai.adaptserve.function.ModelReady;
-import ai.adaptserve.function.config.CacheConfig;
 import ai.adaptserve.model.prompt.Demonstration;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -60,7 +60,7 @@ class AdaptationResourceTest {
     AdapterStore store;
 
     @Inject
-    CacheConfig cacheConfig;
+    AdapterCacheConfig cacheConfig;
 
     @BeforeEach
     void modelLoaded() {
