@@ -12,6 +12,9 @@ import java.util.Optional;
  * hit in Redis is copied to memory; a hit in the durable tier is copied to Redis (in the background, if it fits) and
  * memory; a pending hit is also queued for the durable tier, so that any instance holding it helps make it durable.
  *
+ * <p>What memory keeps, and what callers get, is the adapter as {@link MemoryTier#put} returns it: decoded when the
+ * store has a decoder. The other tiers always get the stored bytes.
+ *
  * <h2>Writes</h2>
  *
  * Durable tier first, then Redis ({@code SET}, pipelined with the ready notification), then memory: no other instance
@@ -58,8 +61,7 @@ final class TierPath {
         }
         Optional<StoredAdapter> pending = writeBehind.get(key);
         if (pending.isPresent()) {
-            memory.put(pending.get());
-            return Optional.of(new AdapterResult(pending.get(), AdapterSource.MEMORY, 0, false));
+            return Optional.of(new AdapterResult(memory.put(pending.get()), AdapterSource.MEMORY, 0, false));
         }
         return Optional.empty();
     }
@@ -69,16 +71,14 @@ final class TierPath {
         if (remote.redisUp()) {
             Optional<StoredAdapter> hot = remote.readRedis(key, false);
             if (hot.isPresent()) {
-                memory.put(hot.get());
-                return Optional.of(new AdapterResult(hot.get(), AdapterSource.REDIS, 0, true));
+                return Optional.of(new AdapterResult(memory.put(hot.get()), AdapterSource.REDIS, 0, true));
             }
         }
         if (remote.durableUp()) {
             Optional<StoredAdapter> stored = remote.readDurable(key);
             if (stored.isPresent()) {
                 remote.promoteToRedis(stored.get());
-                memory.put(stored.get());
-                return Optional.of(new AdapterResult(stored.get(), remote.durableSource(), 0, true));
+                return Optional.of(new AdapterResult(memory.put(stored.get()), remote.durableSource(), 0, true));
             }
         }
         if (remote.redisUp()) {
@@ -86,8 +86,7 @@ final class TierPath {
             if (pending.isPresent()) {
                 // Trained elsewhere while the durable tier was down: serve it, and help make it durable.
                 writeBehind.add(pending.get());
-                memory.put(pending.get());
-                return Optional.of(new AdapterResult(pending.get(), AdapterSource.REDIS, 0, false));
+                return Optional.of(new AdapterResult(memory.put(pending.get()), AdapterSource.REDIS, 0, false));
             }
         }
         return Optional.empty();
@@ -97,9 +96,9 @@ final class TierPath {
     AdapterResult persist(StoredAdapter adapter, long trainMillis) {
         if (remote.writeDurable(adapter)) {
             remote.announce(adapter);
-            memory.put(adapter);
+            StoredAdapter kept = memory.put(adapter);
             writeBehind.remove(adapter);
-            return new AdapterResult(adapter, AdapterSource.TRAINED, trainMillis, true);
+            return new AdapterResult(kept, AdapterSource.TRAINED, trainMillis, true);
         }
         LOG.log(
                 Level.WARNING,
@@ -108,7 +107,6 @@ final class TierPath {
                 remote.durableSource().wireName());
         writeBehind.add(adapter);
         remote.sharePending(adapter);
-        memory.put(adapter);
-        return new AdapterResult(adapter, AdapterSource.TRAINED, trainMillis, false);
+        return new AdapterResult(memory.put(adapter), AdapterSource.TRAINED, trainMillis, false);
     }
 }

@@ -73,7 +73,7 @@ public final class TieredAdapterStore implements AdapterStore {
                 durable::probe,
                 runtime::runLater);
 
-        this.memory = new MemoryTier(config.memory().maxBytes(), metrics);
+        this.memory = new MemoryTier(config.memory().maxBytes(), b.decoder, metrics);
         this.remote = new RemoteTiers(config, metrics, redis, redisHealth, durable, durableHealth);
         this.writeBehind = new WriteBehind(config.writeBehind(), durableRetry, durableHealth, remote, runtime, metrics);
         this.tiers = new TierPath(memory, remote, writeBehind, metrics);
@@ -111,6 +111,7 @@ public final class TieredAdapterStore implements AdapterStore {
         private Vertx vertx;
         private ExecutorService trainingExecutor;
         private String instanceId;
+        private AdapterDecoder<?> decoder;
 
         private Builder(AdapterCacheConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -137,6 +138,16 @@ public final class TieredAdapterStore implements AdapterStore {
         /** This instance's name in lock values and logs (default: {@code $HOSTNAME-<pid>-<random>}). */
         public Builder instanceId(String instanceId) {
             this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+            return this;
+        }
+
+        /**
+         * What the memory tier keeps adapters as (default: none, they are kept as stored). With a decoder, each adapter
+         * is held once, decoded and weighed by the decoder; results carry the decoded value ({@link
+         * StoredAdapter#decoded}) instead of the payload bytes.
+         */
+        public Builder decoder(AdapterDecoder<?> decoder) {
+            this.decoder = Objects.requireNonNull(decoder, "decoder");
             return this;
         }
 

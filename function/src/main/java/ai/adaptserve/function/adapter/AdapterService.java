@@ -16,10 +16,8 @@ import ai.adaptserve.function.model.ModelHolder;
 import ai.adaptserve.function.model.ModelReady;
 import ai.adaptserve.function.model.ServedModel;
 import ai.adaptserve.model.LoadedModel;
-import ai.adaptserve.model.Sha256;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterFile;
-import ai.adaptserve.model.adapter.MalformedAdapterException;
 import ai.adaptserve.model.adapter.TargetMatrix;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.prompt.Demonstration;
@@ -81,19 +79,19 @@ public class AdapterService {
 
     private final AdapterStore store;
     private final ModelHolder models;
-    private final ParsedAdapters parsed;
+    private final ForwardPassDecoder decoder;
     private final AdapterMetrics metrics;
     private final AdaptServeConfig.Ttt ttt;
 
     AdapterService(
             AdapterStore store,
             ModelHolder models,
-            ParsedAdapters parsed,
+            ForwardPassDecoder decoder,
             AdapterMetrics metrics,
             AdaptServeConfig config) {
         this.store = store;
         this.models = models;
-        this.parsed = parsed;
+        this.decoder = decoder;
         this.metrics = metrics;
         this.ttt = config.ttt();
     }
@@ -344,7 +342,6 @@ public class AdapterService {
                 }
                 AdapterFile.Metadata meta = new AdapterFile.Metadata(fingerprint, Instant.now(), result.summary());
                 byte[] bytes = AdapterFile.toBytes(result.adapter(), meta);
-                parsed.put(fingerprint, Sha256.hex(bytes), new AdapterFile.Read(result.adapter(), meta));
                 LOG.debugf("Trained %s on %s: %s", k.qualifiedId(), data, result.summary());
                 return new TrainedAdapter(
                         AdapterKind.LORA,
@@ -428,18 +425,14 @@ public class AdapterService {
         StoredAdapter stored = result.adapter();
         AdapterFile.Read read;
         try {
-            read = parsed.get(stored, model.fingerprint(), model.config());
-            if (!read.adapter().kind().equals(stored.kind().wireName())) {
-                throw new MalformedAdapterException(
-                        "the file holds a " + read.adapter().kind() + " adapter, the cache entry says "
-                                + stored.kind().wireName());
-            }
-        } catch (MalformedAdapterException e) {
-            LOG.warnf("Adapter %s from %s failed verification: %s", stored.key(), result.source(), e.getMessage());
+            read = stored.decoded(decoder);
+        } catch (AdapterCacheException.Undecodable e) {
+            String why = e.getCause().getMessage();
+            LOG.warnf("Adapter %s from %s failed verification: %s", stored.key(), result.source(), why);
             throw new ApiException(
                     invalidStatus,
                     ErrorCodes.ADAPTER_INVALID,
-                    "adapter " + stored.id() + " failed verification and is not used: " + e.getMessage());
+                    "adapter " + stored.id() + " failed verification and is not used: " + why);
         }
         return new Resolved(read.adapter(), read.metadata(), stored, result.source(), result.trainMillis());
     }
