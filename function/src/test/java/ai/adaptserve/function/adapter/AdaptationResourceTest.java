@@ -54,7 +54,7 @@ class AdaptationResourceTest {
     private static volatile String trainedId;
 
     @Inject
-    AdapterService adapters;
+    TttRecipes recipes;
 
     @Inject
     AdapterStore store;
@@ -309,7 +309,7 @@ class AdaptationResourceTest {
         // Given garbage planted where the local tier keeps the adapter of examples not trained yet
         List<Map<String, String>> examples = examples(NONCE + "-corrupt");
         String fingerprint = fingerprint();
-        AdapterKey key = adapters.examplesKey(
+        AdapterKey key = recipes.examplesKey(
                 fingerprint,
                 examples.stream()
                         .map(e -> new Demonstration(e.get("input"), e.get("output")))
