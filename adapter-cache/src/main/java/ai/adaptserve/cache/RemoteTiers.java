@@ -112,11 +112,12 @@ final class RemoteTiers implements AutoCloseable {
         return adapter;
     }
 
-    private interface Deletion {
+    /** One call to a tier. */
+    private interface TierCall {
         void run() throws TierUnavailableException;
     }
 
-    private void badEntry(AdapterSource tier, AdapterKey key, String location, BadEntryException e, Deletion delete) {
+    private void badEntry(AdapterSource tier, AdapterKey key, String location, BadEntryException e, TierCall delete) {
         metrics.badEntry(tier, e.reason());
         if (!e.deletable()) {
             LOG.log(
@@ -204,30 +205,31 @@ final class RemoteTiers implements AutoCloseable {
         if (!redisUp()) {
             return;
         }
-        try {
-            redis.announce(adapter);
-            redisHealth.success();
-            if (redis.fits(adapter)) {
-                metrics.written(AdapterSource.REDIS, adapter.storedLength());
-            } else {
-                metrics.writeSkipped(AdapterSource.REDIS);
-            }
-        } catch (TierUnavailableException e) {
+        if (!onRedis("announce", () -> redis.announce(adapter))) {
             metrics.writeFailed(AdapterSource.REDIS);
-            redisHealth.failure("announce", e);
+        } else if (redis.fits(adapter)) {
+            metrics.written(AdapterSource.REDIS, adapter.storedLength());
+        } else {
+            metrics.writeSkipped(AdapterSource.REDIS);
         }
     }
 
     /** Shares an adapter that is not durable yet through Redis (see {@link RedisTier#sharePending}). */
     void sharePending(StoredAdapter adapter) {
-        if (!redisUp()) {
-            return;
+        if (redisUp()) {
+            onRedis("share-pending", () -> redis.sharePending(adapter));
         }
+    }
+
+    /** Runs {@code call}, telling Redis's health how it went; true if it succeeded. */
+    private boolean onRedis(String op, TierCall call) {
         try {
-            redis.sharePending(adapter);
+            call.run();
             redisHealth.success();
+            return true;
         } catch (TierUnavailableException e) {
-            redisHealth.failure("share-pending", e);
+            redisHealth.failure(op, e);
+            return false;
         }
     }
 

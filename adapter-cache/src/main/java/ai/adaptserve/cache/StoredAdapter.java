@@ -51,42 +51,31 @@ public final class StoredAdapter {
             int payloadOffset,
             int payloadLength,
             String payloadSha256) {
-        this(
-                key,
-                kind,
-                createdAt,
-                trainMillis,
-                Map.copyOf(metadata),
-                envelope,
-                envelope.length,
-                payloadOffset,
-                payloadLength,
-                payloadSha256,
-                null);
-    }
-
-    private StoredAdapter(
-            AdapterKey key,
-            AdapterKind kind,
-            Instant createdAt,
-            long trainMillis,
-            Map<String, String> metadata,
-            byte[] envelope,
-            int storedLength,
-            int payloadOffset,
-            int payloadLength,
-            String payloadSha256,
-            Decoding decoding) {
         this.key = key;
         this.kind = kind;
         this.createdAt = createdAt;
         this.trainMillis = trainMillis;
-        this.metadata = metadata;
+        this.metadata = Map.copyOf(metadata);
         this.envelope = envelope;
-        this.storedLength = storedLength;
+        this.storedLength = envelope.length;
         this.payloadOffset = payloadOffset;
         this.payloadLength = payloadLength;
         this.payloadSha256 = payloadSha256;
+        this.decoding = null;
+    }
+
+    /** {@code from} with {@code envelope} (null: dropped) and {@code decoding}. */
+    private StoredAdapter(StoredAdapter from, byte[] envelope, Decoding decoding) {
+        this.key = from.key;
+        this.kind = from.kind;
+        this.createdAt = from.createdAt;
+        this.trainMillis = from.trainMillis;
+        this.metadata = from.metadata;
+        this.envelope = envelope;
+        this.storedLength = from.storedLength;
+        this.payloadOffset = from.payloadOffset;
+        this.payloadLength = from.payloadLength;
+        this.payloadSha256 = from.payloadSha256;
         this.decoding = decoding;
     }
 
@@ -184,18 +173,7 @@ public final class StoredAdapter {
             return this;
         }
         Decoding d = decode(decoder);
-        return new StoredAdapter(
-                key,
-                kind,
-                createdAt,
-                trainMillis,
-                metadata,
-                d.failure() == null ? null : envelope,
-                storedLength,
-                payloadOffset,
-                payloadLength,
-                payloadSha256,
-                d);
+        return new StoredAdapter(this, d.failure() == null ? null : envelope, d);
     }
 
     private <T> Decoding decode(AdapterDecoder<T> decoder) {
