@@ -3,14 +3,23 @@ package ai.adaptserve.cache;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Configuration of a {@link TieredAdapterStore}. Immutable; {@link #defaults()} needs no external service (memory plus
  * a local directory). Each component names its keys as the function module exposes them under
  * {@code adaptserve.cache.}: the record component {@code redis.maxValueBytes} is the key
- * {@code adaptserve.cache.redis.max-value-bytes}. Invalid values fail construction with a message naming the key.
+ * {@code adaptserve.cache.redis.max-value-bytes}.
+ *
+ * <h2>Declared once</h2>
+ *
+ * These records are the only place where the cache's settings get their defaults (the initial values of the
+ * builders) and their rules (the compact constructors). A constructor checks every value of its record and throws
+ * {@link Invalid} listing each bad one by key, so a configuration is reported in full. The function's
+ * {@code @ConfigMapping} declares the keys without defaults and copies onto these builders only what is set.
  *
  * @param memory the in-process tier
  * @param redis the shared hot tier and the fleet-wide training lock; empty = no Redis (training is then single-flight
@@ -46,88 +55,108 @@ public record AdapterCacheConfig(
         Objects.requireNonNull(local, "local");
         Objects.requireNonNull(lock, "lock");
         Objects.requireNonNull(writeBehind, "writeBehind");
-        requireRange("max-adapter-bytes", maxAdapterBytes, 1, Integer.MAX_VALUE - 2 * AdapterEnvelope.MAX_HEADER);
-        requirePositive("max-training-time", maxTrainingTime);
+        new ConfigChecks()
+                .range("max-adapter-bytes", maxAdapterBytes, 1, Integer.MAX_VALUE - 2 * AdapterEnvelope.MAX_HEADER)
+                .positive("max-training-time", maxTrainingTime)
+                .done();
     }
 
     /** Memory (512 MiB) and a local directory; no Redis, no S3. */
     public static AdapterCacheConfig defaults() {
-        return new AdapterCacheConfig(
-                Memory.defaults(),
-                Optional.empty(),
-                Optional.empty(),
-                Local.defaults(),
-                Lock.defaults(),
-                WriteBehind.defaults(),
-                256 * MIB,
-                Duration.ofMinutes(15),
-                false);
+        return builder().build();
     }
 
-    public AdapterCacheConfig withMemory(Memory memory) {
-        return new AdapterCacheConfig(
-                memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public AdapterCacheConfig withRedis(Redis redis) {
-        return new AdapterCacheConfig(
-                memory,
-                Optional.of(redis),
-                s3,
-                local,
-                lock,
-                writeBehind,
-                maxAdapterBytes,
-                maxTrainingTime,
-                verifySha256);
+    /** A builder holding this configuration. */
+    public Builder toBuilder() {
+        return new Builder()
+                .memory(memory)
+                .redis(redis)
+                .s3(s3)
+                .local(local)
+                .lock(lock)
+                .writeBehind(writeBehind)
+                .maxAdapterBytes(maxAdapterBytes)
+                .maxTrainingTime(maxTrainingTime)
+                .verifySha256(verifySha256);
     }
 
-    public AdapterCacheConfig withoutRedis() {
-        return new AdapterCacheConfig(
-                memory, Optional.empty(), s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
-    }
+    /** Builds an {@link AdapterCacheConfig}; starts from the defaults, checks on {@link #build()}. */
+    public static final class Builder {
+        private Memory memory = Memory.defaults();
+        private Optional<Redis> redis = Optional.empty();
+        private Optional<S3> s3 = Optional.empty();
+        private Local local = Local.defaults();
+        private Lock lock = Lock.defaults();
+        private WriteBehind writeBehind = WriteBehind.defaults();
+        private long maxAdapterBytes = 256 * MIB;
+        private Duration maxTrainingTime = Duration.ofMinutes(15);
+        private boolean verifySha256 = false;
 
-    public AdapterCacheConfig withS3(S3 s3) {
-        return new AdapterCacheConfig(
-                memory,
-                redis,
-                Optional.of(s3),
-                local,
-                lock,
-                writeBehind,
-                maxAdapterBytes,
-                maxTrainingTime,
-                verifySha256);
-    }
+        private Builder() {}
 
-    public AdapterCacheConfig withLocal(Local local) {
-        return new AdapterCacheConfig(
-                memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
-    }
+        public Builder memory(Memory memory) {
+            this.memory = memory;
+            return this;
+        }
 
-    public AdapterCacheConfig withLock(Lock lock) {
-        return new AdapterCacheConfig(
-                memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
-    }
+        public Builder redis(Redis redis) {
+            return redis(Optional.of(redis));
+        }
 
-    public AdapterCacheConfig withWriteBehind(WriteBehind writeBehind) {
-        return new AdapterCacheConfig(
-                memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
-    }
+        public Builder redis(Optional<Redis> redis) {
+            this.redis = redis;
+            return this;
+        }
 
-    public AdapterCacheConfig withMaxAdapterBytes(long maxAdapterBytes) {
-        return new AdapterCacheConfig(
-                memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
-    }
+        public Builder s3(S3 s3) {
+            return s3(Optional.of(s3));
+        }
 
-    public AdapterCacheConfig withMaxTrainingTime(Duration maxTrainingTime) {
-        return new AdapterCacheConfig(
-                memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
-    }
+        public Builder s3(Optional<S3> s3) {
+            this.s3 = s3;
+            return this;
+        }
 
-    public AdapterCacheConfig withVerifySha256(boolean verifySha256) {
-        return new AdapterCacheConfig(
-                memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
+        public Builder local(Local local) {
+            this.local = local;
+            return this;
+        }
+
+        public Builder lock(Lock lock) {
+            this.lock = lock;
+            return this;
+        }
+
+        public Builder writeBehind(WriteBehind writeBehind) {
+            this.writeBehind = writeBehind;
+            return this;
+        }
+
+        public Builder maxAdapterBytes(long maxAdapterBytes) {
+            this.maxAdapterBytes = maxAdapterBytes;
+            return this;
+        }
+
+        public Builder maxTrainingTime(Duration maxTrainingTime) {
+            this.maxTrainingTime = maxTrainingTime;
+            return this;
+        }
+
+        public Builder verifySha256(boolean verifySha256) {
+            this.verifySha256 = verifySha256;
+            return this;
+        }
+
+        /** @throws Invalid naming every bad key */
+        public AdapterCacheConfig build() {
+            return new AdapterCacheConfig(
+                    memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
+        }
     }
 
     /**
@@ -137,7 +166,9 @@ public record AdapterCacheConfig(
      */
     public record Memory(long maxBytes) {
         public Memory {
-            requireRange("memory.max-bytes", maxBytes, 0, Long.MAX_VALUE);
+            new ConfigChecks()
+                    .range("memory.max-bytes", maxBytes, 0, Long.MAX_VALUE)
+                    .done();
         }
 
         public static Memory defaults() {
@@ -148,8 +179,8 @@ public record AdapterCacheConfig(
     /**
      * The Redis tier (standalone or primary/replica; not cluster mode).
      *
-     * @param url ({@code redis.url}, default {@code redis://localhost:6379}) {@code redis://[:password@]host:port[/db]}
-     *     or {@code rediss://} for TLS
+     * @param url ({@code redis.url}, no default) {@code redis://[:password@]host:port[/db]}, {@code rediss://} for TLS,
+     *     or {@code unix://}
      * @param ttl ({@code redis.ttl}, default 24 h) expiry of every adapter written to Redis
      * @param maxValueBytes ({@code redis.max-value-bytes}, default 8 MiB) adapters whose stored form is larger are not
      *     put in Redis: they are served from S3 and memory (see docs/cache.md)
@@ -161,37 +192,82 @@ public record AdapterCacheConfig(
     public record Redis(
             String url, Duration ttl, long maxValueBytes, Duration timeout, int maxPoolSize, Duration retryInterval) {
         public Redis {
-            Objects.requireNonNull(url, "redis.url");
-            if (!url.startsWith("redis://") && !url.startsWith("rediss://") && !url.startsWith("unix://")) {
-                throw new IllegalArgumentException(
-                        "redis.url must start with redis://, rediss:// or unix://, got '" + url + "'");
+            new ConfigChecks()
+                    .require(
+                            url != null
+                                    && (url.startsWith("redis://")
+                                            || url.startsWith("rediss://")
+                                            || url.startsWith("unix://")),
+                            "redis.url",
+                            // Never the whole URL: it may hold a password.
+                            "must start with redis://, rediss:// or unix://, got " + scheme(url))
+                    .positive("redis.ttl", ttl)
+                    .range("redis.max-value-bytes", maxValueBytes, 0, 512 * MIB)
+                    .positive("redis.timeout", timeout)
+                    .range("redis.max-pool-size", maxPoolSize, 1, 1024)
+                    .positive("redis.retry-interval", retryInterval)
+                    .done();
+        }
+
+        private static String scheme(String url) {
+            if (url == null) {
+                return "nothing";
             }
-            requirePositive("redis.ttl", ttl);
-            requireRange("redis.max-value-bytes", maxValueBytes, 0, 512 * MIB);
-            requirePositive("redis.timeout", timeout);
-            requireRange("redis.max-pool-size", maxPoolSize, 1, 1024);
-            requirePositive("redis.retry-interval", retryInterval);
+            int end = url.indexOf("://");
+            return end < 0 ? "no scheme" : "'" + url.substring(0, end) + "://…'";
         }
 
         /** Redis at {@code url} with the defaults above. */
         public static Redis of(String url) {
-            return new Redis(url, Duration.ofHours(24), 8 * MIB, Duration.ofMillis(500), 8, Duration.ofSeconds(1));
+            return builder(url).build();
         }
 
-        public Redis withTtl(Duration ttl) {
-            return new Redis(url, ttl, maxValueBytes, timeout, maxPoolSize, retryInterval);
+        /** A builder for Redis at {@code url}, holding the defaults. */
+        public static Builder builder(String url) {
+            return new Builder(url);
         }
 
-        public Redis withMaxValueBytes(long maxValueBytes) {
-            return new Redis(url, ttl, maxValueBytes, timeout, maxPoolSize, retryInterval);
-        }
+        /** Builds a {@link Redis}; starts from the defaults, checks on {@link #build()}. */
+        public static final class Builder {
+            private final String url;
+            private Duration ttl = Duration.ofHours(24);
+            private long maxValueBytes = 8 * MIB;
+            private Duration timeout = Duration.ofMillis(500);
+            private int maxPoolSize = 8;
+            private Duration retryInterval = Duration.ofSeconds(1);
 
-        public Redis withTimeout(Duration timeout) {
-            return new Redis(url, ttl, maxValueBytes, timeout, maxPoolSize, retryInterval);
-        }
+            private Builder(String url) {
+                this.url = url;
+            }
 
-        public Redis withRetryInterval(Duration retryInterval) {
-            return new Redis(url, ttl, maxValueBytes, timeout, maxPoolSize, retryInterval);
+            public Builder ttl(Duration ttl) {
+                this.ttl = ttl;
+                return this;
+            }
+
+            public Builder maxValueBytes(long maxValueBytes) {
+                this.maxValueBytes = maxValueBytes;
+                return this;
+            }
+
+            public Builder timeout(Duration timeout) {
+                this.timeout = timeout;
+                return this;
+            }
+
+            public Builder maxPoolSize(int maxPoolSize) {
+                this.maxPoolSize = maxPoolSize;
+                return this;
+            }
+
+            public Builder retryInterval(Duration retryInterval) {
+                this.retryInterval = retryInterval;
+                return this;
+            }
+
+            public Redis build() {
+                return new Redis(url, ttl, maxValueBytes, timeout, maxPoolSize, retryInterval);
+            }
         }
     }
 
@@ -200,9 +276,11 @@ public record AdapterCacheConfig(
      *
      * @param bucket ({@code s3.bucket}, required) an existing bucket
      * @param prefix ({@code s3.prefix}, default empty) put in front of every object key; a {@code /} is added if missing
-     * @param endpoint ({@code s3.endpoint}, default: AWS) e.g. {@code http://localhost:9000} for MinIO or s3proxy
+     * @param endpoint ({@code s3.endpoint}, default: AWS) an {@code http://} or {@code https://} URL, e.g.
+     *     {@code http://localhost:9000} for MinIO or s3proxy
      * @param region ({@code s3.region}, default {@code us-east-1})
-     * @param pathStyle ({@code s3.path-style}, default false) path-style addressing, usual for S3-compatible endpoints
+     * @param pathStyle ({@code s3.path-style}, default false, true with an endpoint) path-style addressing, usual for
+     *     S3-compatible endpoints
      * @param credentials ({@code s3.access-key-id}, {@code s3.secret-access-key}) static credentials; default: the AWS
      *     default chain (environment, profile, instance role)
      * @param timeout ({@code s3.timeout}, default 10 s) bound of every S3 call, retries included
@@ -221,89 +299,118 @@ public record AdapterCacheConfig(
             int maxConcurrency,
             Duration retryInterval) {
         public S3 {
-            Objects.requireNonNull(bucket, "s3.bucket");
-            if (bucket.isBlank()) {
-                throw new IllegalArgumentException("s3.bucket must not be blank");
-            }
-            Objects.requireNonNull(prefix, "s3.prefix");
-            if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            Objects.requireNonNull(endpoint, "s3.endpoint");
+            Objects.requireNonNull(credentials, "s3 credentials");
+            if (prefix != null && !prefix.isEmpty() && !prefix.endsWith("/")) {
                 prefix = prefix + "/";
             }
-            Objects.requireNonNull(endpoint, "s3.endpoint");
-            Objects.requireNonNull(region, "s3.region");
-            Objects.requireNonNull(credentials, "s3 credentials");
-            requirePositive("s3.timeout", timeout);
-            requireRange("s3.max-concurrency", maxConcurrency, 1, 10_000);
-            requirePositive("s3.retry-interval", retryInterval);
+            new ConfigChecks()
+                    .require(bucket != null && !bucket.isBlank(), "s3.bucket", "must not be blank")
+                    .present(prefix, "s3.prefix")
+                    .require(
+                            endpoint.map(S3::httpWithHost).orElse(true),
+                            "s3.endpoint",
+                            "must be an http:// or https:// URL with a host, got '" + endpoint.orElse(null) + "'")
+                    .require(region != null && !region.isBlank(), "s3.region", "must not be blank")
+                    .positive("s3.timeout", timeout)
+                    .range("s3.max-concurrency", maxConcurrency, 1, 10_000)
+                    .positive("s3.retry-interval", retryInterval)
+                    .done();
+        }
+
+        private static boolean httpWithHost(URI e) {
+            return ("http".equals(e.getScheme()) || "https".equals(e.getScheme())) && e.getHost() != null;
         }
 
         /** Bucket {@code bucket} on AWS with the defaults above. */
         public static S3 of(String bucket) {
-            return new S3(
-                    bucket,
-                    "",
-                    Optional.empty(),
-                    "us-east-1",
-                    false,
-                    Optional.empty(),
-                    Duration.ofSeconds(10),
-                    32,
-                    Duration.ofSeconds(1));
+            return builder(bucket).build();
         }
 
-        public S3 withPrefix(String prefix) {
-            return new S3(
-                    bucket, prefix, endpoint, region, pathStyle, credentials, timeout, maxConcurrency, retryInterval);
+        /** A builder for {@code bucket}, holding the defaults. */
+        public static Builder builder(String bucket) {
+            return new Builder(bucket);
         }
 
-        /** An S3-compatible endpoint, with path-style addressing. */
-        public S3 withEndpoint(URI endpoint) {
-            return new S3(
-                    bucket,
-                    prefix,
-                    Optional.of(endpoint),
-                    region,
-                    true,
-                    credentials,
-                    timeout,
-                    maxConcurrency,
-                    retryInterval);
-        }
+        /** Builds an {@link S3}; starts from the defaults, checks on {@link #build()}. */
+        public static final class Builder {
+            private final String bucket;
+            private String prefix = "";
+            private Optional<URI> endpoint = Optional.empty();
+            private String region = "us-east-1";
+            private Optional<Boolean> pathStyle = Optional.empty();
+            private Optional<Credentials> credentials = Optional.empty();
+            private Duration timeout = Duration.ofSeconds(10);
+            private int maxConcurrency = 32;
+            private Duration retryInterval = Duration.ofSeconds(1);
 
-        public S3 withRegion(String region) {
-            return new S3(
-                    bucket, prefix, endpoint, region, pathStyle, credentials, timeout, maxConcurrency, retryInterval);
-        }
+            private Builder(String bucket) {
+                this.bucket = bucket;
+            }
 
-        public S3 withCredentials(String accessKeyId, String secretAccessKey) {
-            return new S3(
-                    bucket,
-                    prefix,
-                    endpoint,
-                    region,
-                    pathStyle,
-                    Optional.of(new Credentials(accessKeyId, secretAccessKey)),
-                    timeout,
-                    maxConcurrency,
-                    retryInterval);
-        }
+            public Builder prefix(String prefix) {
+                this.prefix = prefix;
+                return this;
+            }
 
-        public S3 withTimeout(Duration timeout) {
-            return new S3(
-                    bucket, prefix, endpoint, region, pathStyle, credentials, timeout, maxConcurrency, retryInterval);
-        }
+            /** An S3-compatible endpoint; path-style addressing unless {@link #pathStyle(boolean)} says otherwise. */
+            public Builder endpoint(URI endpoint) {
+                this.endpoint = Optional.of(endpoint);
+                return this;
+            }
 
-        public S3 withRetryInterval(Duration retryInterval) {
-            return new S3(
-                    bucket, prefix, endpoint, region, pathStyle, credentials, timeout, maxConcurrency, retryInterval);
+            public Builder region(String region) {
+                this.region = region;
+                return this;
+            }
+
+            public Builder pathStyle(boolean pathStyle) {
+                this.pathStyle = Optional.of(pathStyle);
+                return this;
+            }
+
+            public Builder credentials(String accessKeyId, String secretAccessKey) {
+                this.credentials = Optional.of(new Credentials(accessKeyId, secretAccessKey));
+                return this;
+            }
+
+            public Builder timeout(Duration timeout) {
+                this.timeout = timeout;
+                return this;
+            }
+
+            public Builder maxConcurrency(int maxConcurrency) {
+                this.maxConcurrency = maxConcurrency;
+                return this;
+            }
+
+            public Builder retryInterval(Duration retryInterval) {
+                this.retryInterval = retryInterval;
+                return this;
+            }
+
+            public S3 build() {
+                return new S3(
+                        bucket,
+                        prefix,
+                        endpoint,
+                        region,
+                        pathStyle.orElse(endpoint.isPresent()),
+                        credentials,
+                        timeout,
+                        maxConcurrency,
+                        retryInterval);
+            }
         }
     }
 
     /** Static S3 credentials. {@link #toString()} hides the secret. */
     public record Credentials(String accessKeyId, String secretAccessKey) {
         public Credentials {
-            Objects.requireNonNull(accessKeyId, "s3.access-key-id");
-            Objects.requireNonNull(secretAccessKey, "s3.secret-access-key");
+            new ConfigChecks()
+                    .present(accessKeyId, "s3.access-key-id")
+                    .present(secretAccessKey, "s3.secret-access-key")
+                    .done();
         }
 
         @Override
@@ -319,7 +426,7 @@ public record AdapterCacheConfig(
      */
     public record Local(Path dir) {
         public Local {
-            Objects.requireNonNull(dir, "local.dir");
+            new ConfigChecks().present(dir, "local.dir").done();
         }
 
         public static Local defaults() {
@@ -330,32 +437,64 @@ public record AdapterCacheConfig(
     /**
      * The fleet-wide training lock in Redis.
      *
-     * @param ttl ({@code lock.ttl}, default 30 s) expiry of the lock; the holder renews it every third of this, so a
-     *     dead holder's lock is free again after at most this long
+     * @param ttl ({@code lock.ttl}, default 30 s, at least 30 ms) expiry of the lock; the holder renews it every third
+     *     of this, so a dead holder's lock is free again after at most this long
      * @param pollInitial ({@code lock.poll-initial}, default 20 ms) first wait between checks of a waiter that got no
      *     ready notification
-     * @param pollMax ({@code lock.poll-max}, default 500 ms) longest wait between checks (back-off doubles up to it)
+     * @param pollMax ({@code lock.poll-max}, default 500 ms, not less than {@code poll-initial}) longest wait between
+     *     checks (back-off doubles up to it)
      */
     public record Lock(Duration ttl, Duration pollInitial, Duration pollMax) {
         public Lock {
-            requirePositive("lock.ttl", ttl);
-            if (ttl.toMillis() < 30) {
-                throw new IllegalArgumentException("lock.ttl must be at least 30ms, got " + ttl);
+            ConfigChecks checks = new ConfigChecks()
+                    .positive("lock.ttl", ttl)
+                    .require(ttl == null || ttl.toMillis() >= 30, "lock.ttl", "must be at least 30ms, got " + ttl)
+                    .positive("lock.poll-initial", pollInitial)
+                    .positive("lock.poll-max", pollMax);
+            if (checks.ok()) {
+                checks.require(
+                        pollMax.compareTo(pollInitial) >= 0,
+                        "lock.poll-max",
+                        "(" + pollMax + ") must not be less than lock.poll-initial (" + pollInitial + ")");
             }
-            requirePositive("lock.poll-initial", pollInitial);
-            requirePositive("lock.poll-max", pollMax);
-            if (pollMax.compareTo(pollInitial) < 0) {
-                throw new IllegalArgumentException("lock.poll-max (" + pollMax
-                        + ") must not be less than lock.poll-initial (" + pollInitial + ")");
-            }
+            checks.done();
         }
 
         public static Lock defaults() {
-            return new Lock(Duration.ofSeconds(30), Duration.ofMillis(20), Duration.ofMillis(500));
+            return builder().build();
         }
 
-        public Lock withTtl(Duration ttl) {
-            return new Lock(ttl, pollInitial, pollMax);
+        /** A builder holding the defaults. */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Builds a {@link Lock}; starts from the defaults, checks on {@link #build()}. */
+        public static final class Builder {
+            private Duration ttl = Duration.ofSeconds(30);
+            private Duration pollInitial = Duration.ofMillis(20);
+            private Duration pollMax = Duration.ofMillis(500);
+
+            private Builder() {}
+
+            public Builder ttl(Duration ttl) {
+                this.ttl = ttl;
+                return this;
+            }
+
+            public Builder pollInitial(Duration pollInitial) {
+                this.pollInitial = pollInitial;
+                return this;
+            }
+
+            public Builder pollMax(Duration pollMax) {
+                this.pollMax = pollMax;
+                return this;
+            }
+
+            public Lock build() {
+                return new Lock(ttl, pollInitial, pollMax);
+            }
         }
     }
 
@@ -369,8 +508,10 @@ public record AdapterCacheConfig(
      */
     public record WriteBehind(long maxBytes, Duration retryMax) {
         public WriteBehind {
-            requireRange("write-behind.max-bytes", maxBytes, 0, Long.MAX_VALUE);
-            requirePositive("write-behind.retry-max", retryMax);
+            new ConfigChecks()
+                    .range("write-behind.max-bytes", maxBytes, 0, Long.MAX_VALUE)
+                    .positive("write-behind.retry-max", retryMax)
+                    .done();
         }
 
         public static WriteBehind defaults() {
@@ -378,16 +519,28 @@ public record AdapterCacheConfig(
         }
     }
 
-    private static void requirePositive(String key, Duration value) {
-        Objects.requireNonNull(value, key);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(key + " must be positive, got " + value);
-        }
-    }
+    /**
+     * One bad value.
+     *
+     * @param key the key under {@code adaptserve.cache.}, such as {@code redis.ttl}
+     * @param message what is wrong with it, such as {@code must be positive, got PT0S}
+     */
+    public record Problem(String key, String message) {}
 
-    private static void requireRange(String key, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "], got " + value);
+    /** Bad values of one configuration record, each naming its key; the message starts with the first key. */
+    public static final class Invalid extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        private final transient List<Problem> problems;
+
+        public Invalid(List<Problem> problems) {
+            super(problems.stream().map(p -> p.key() + " " + p.message()).collect(Collectors.joining("; ")));
+            this.problems = List.copyOf(problems);
+        }
+
+        /** Every bad value, in the order of the record's components. */
+        public List<Problem> problems() {
+            return problems;
         }
     }
 }

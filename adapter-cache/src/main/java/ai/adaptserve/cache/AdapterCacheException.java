@@ -3,8 +3,8 @@ package ai.adaptserve.cache;
 import java.time.Duration;
 
 /**
- * Why {@link AdapterStore#getOrCreate} could not return an adapter. Failures of a cache tier are never thrown: the
- * store serves from the other tiers and, failing all, trains.
+ * Why {@link AdapterStore#getOrCreate} could not return an adapter, or {@link StoredAdapter#decoded} its decoded form.
+ * Failures of a cache tier are never thrown: the store serves from the other tiers and, failing all, trains.
  */
 public abstract sealed class AdapterCacheException extends RuntimeException {
 
@@ -49,6 +49,16 @@ public abstract sealed class AdapterCacheException extends RuntimeException {
     public static final class Interrupted extends AdapterCacheException {
         public Interrupted(AdapterKey key, String message, Throwable cause) {
             super(key, message, cause);
+        }
+    }
+
+    /**
+     * The adapter passed the store's checks, but the {@link AdapterDecoder} rejected its payload (the cause says why). It
+     * is not kept in memory; every read decodes it again.
+     */
+    public static final class Undecodable extends AdapterCacheException {
+        public Undecodable(AdapterKey key, Throwable cause) {
+            super(key, "adapter " + key.qualifiedId() + " could not be decoded: " + cause.getMessage(), cause);
         }
     }
 }

@@ -76,12 +76,25 @@ public record AdapterKey(String id, String baseFingerprint, Optional<String> ten
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(baseFingerprint, "baseFingerprint");
         Objects.requireNonNull(tenant, "tenant");
-        if (!ID.matcher(id).matches()) {
+        if (!isId(id)) {
             throw new IllegalArgumentException(
                     "adapter id must be sha256:<64 lower-case hex digits>, got '" + abbreviate(id) + "'");
         }
         requireFingerprint(baseFingerprint);
         tenant.ifPresent(AdapterKey::requireTenant);
+    }
+
+    /** Whether {@code s} is a well-formed adapter id: {@code sha256:} and 64 lower-case hex digits. */
+    public static boolean isId(String s) {
+        return s != null && ID.matcher(s).matches();
+    }
+
+    /**
+     * Whether {@code s} is a well-formed tenant: 1–63 characters of {@code [A-Za-z0-9._-]}, not starting with {@code .}
+     * or {@code -}.
+     */
+    public static boolean isTenant(String s) {
+        return s != null && TENANT.matcher(s).matches();
     }
 
     /** Starts the key of an adapter of {@code kind} trained on top of the base model {@code baseFingerprint}. */
@@ -136,7 +149,7 @@ public record AdapterKey(String id, String baseFingerprint, Optional<String> ten
     }
 
     private static void requireTenant(String tenant) {
-        if (!TENANT.matcher(tenant).matches()) {
+        if (!isTenant(tenant)) {
             throw new IllegalArgumentException(
                     "tenant must be 1-63 characters of [A-Za-z0-9._-], not starting with '.' or '-', got '"
                             + abbreviate(tenant) + "'");

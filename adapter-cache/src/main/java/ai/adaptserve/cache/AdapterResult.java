@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * An adapter as served to one request.
  *
- * @param adapter the verified adapter
+ * @param adapter the verified adapter; with a store {@linkplain TieredAdapterStore.Builder#decoder decoder}, decoded
+ *     ({@link StoredAdapter#decoded}) and without its payload, unless the decoder rejected it
  * @param source the tier that served it, or {@link AdapterSource#TRAINED}
  * @param trainMillis how long the training took when {@code source} is {@code TRAINED}, else 0
  * @param durable whether the adapter is known to be in the durable tier (S3 or the local directory). {@code false}

@@ -2,7 +2,8 @@ package ai.adaptserve.cache;
 
 /**
  * Produces the adapter of a key that no tier holds. Called by {@link AdapterStore#getOrCreate} at most once per key
- * across the fleet at a time (see {@link TieredAdapterStore} for the exact guarantee).
+ * across the fleet at a time (see {@link AdapterStore#getOrCreate}, and "Train once" in docs/cache.md for the exact
+ * guarantee).
  *
  * <p>Runs on a thread of the store's training executor, while the fleet lock (if any) is renewed for it. It should
  * respond to interruption: the store interrupts it when it exceeds {@link AdapterCacheConfig#maxTrainingTime()}, and

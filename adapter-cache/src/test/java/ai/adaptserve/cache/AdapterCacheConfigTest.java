@@ -40,33 +40,56 @@ class AdapterCacheConfigTest {
         assertRejected("memory.max-bytes", () -> new AdapterCacheConfig.Memory(-1));
         assertRejected("redis.url", () -> AdapterCacheConfig.Redis.of("localhost:6379"));
         assertRejected(
-                "redis.ttl", () -> AdapterCacheConfig.Redis.of("redis://h:1").withTtl(Duration.ZERO));
+                "redis.ttl",
+                () -> AdapterCacheConfig.Redis.builder("redis://h:1")
+                        .ttl(Duration.ZERO)
+                        .build());
         assertRejected(
                 "redis.max-value-bytes",
-                () -> AdapterCacheConfig.Redis.of("redis://h:1").withMaxValueBytes(1L << 40));
+                () -> AdapterCacheConfig.Redis.builder("redis://h:1")
+                        .maxValueBytes(1L << 40)
+                        .build());
         assertRejected(
                 "redis.timeout",
-                () -> AdapterCacheConfig.Redis.of("redis://h:1").withTimeout(Duration.ofMillis(-1)));
+                () -> AdapterCacheConfig.Redis.builder("redis://h:1")
+                        .timeout(Duration.ofMillis(-1))
+                        .build());
         assertRejected("s3.bucket", () -> AdapterCacheConfig.S3.of(" "));
-        assertRejected("s3.timeout", () -> AdapterCacheConfig.S3.of("b").withTimeout(Duration.ZERO));
-        assertRejected("lock.ttl", () -> AdapterCacheConfig.Lock.defaults().withTtl(Duration.ofMillis(5)));
+        assertRejected(
+                "s3.timeout",
+                () -> AdapterCacheConfig.S3.builder("b").timeout(Duration.ZERO).build());
+        assertRejected(
+                "lock.ttl",
+                () -> AdapterCacheConfig.Lock.builder()
+                        .ttl(Duration.ofMillis(5))
+                        .build());
         assertRejected(
                 "lock.poll-max",
                 () -> new AdapterCacheConfig.Lock(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(1)));
-        assertRejected("max-adapter-bytes", () -> AdapterCacheConfig.defaults().withMaxAdapterBytes(0));
-        assertRejected("max-training-time", () -> AdapterCacheConfig.defaults().withMaxTrainingTime(Duration.ZERO));
+        assertRejected(
+                "max-adapter-bytes",
+                () -> AdapterCacheConfig.builder().maxAdapterBytes(0).build());
+        assertRejected(
+                "max-training-time",
+                () -> AdapterCacheConfig.builder()
+                        .maxTrainingTime(Duration.ZERO)
+                        .build());
     }
 
     @Test
     void s3_prefixAndEndpoint_areNormalized() {
-        AdapterCacheConfig.S3 s3 =
-                AdapterCacheConfig.S3.of("b").withPrefix("prod").withEndpoint(URI.create("http://x:9"));
+        AdapterCacheConfig.S3 s3 = AdapterCacheConfig.S3
+                .builder("b")
+                .prefix("prod")
+                .endpoint(URI.create("http://x:9"))
+                .build();
 
         assertEquals("prod/", s3.prefix());
         assertTrue(s3.pathStyle(), "S3-compatible endpoints use path-style addressing");
         assertFalse(AdapterCacheConfig.S3
-                .of("b")
-                .withCredentials("id", "secret")
+                .builder("b")
+                .credentials("id", "secret")
+                .build()
                 .toString()
                 .contains("secret="));
     }

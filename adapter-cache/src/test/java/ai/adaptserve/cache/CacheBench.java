@@ -41,16 +41,20 @@ public final class CacheBench {
                 AdapterKey key = TestSupport.key("bench-" + size);
                 byte[] payload = TestSupport.payload(size, size);
 
-                AdapterCacheConfig base = AdapterCacheConfig.defaults()
-                        .withLocal(new AdapterCacheConfig.Local(local))
-                        .withMaxTrainingTime(Duration.ofMinutes(1));
-                AdapterCacheConfig.Redis redisConfig =
-                        AdapterCacheConfig.Redis.of(redis.url()).withTimeout(Duration.ofSeconds(2));
+                AdapterCacheConfig base = AdapterCacheConfig.builder()
+                        .local(new AdapterCacheConfig.Local(local))
+                        .maxTrainingTime(Duration.ofMinutes(1))
+                        .build();
+                AdapterCacheConfig.Redis redisConfig = AdapterCacheConfig.Redis.builder(redis.url())
+                        .timeout(Duration.ofSeconds(2))
+                        .build();
                 AdapterCacheConfig.Memory noMemory = new AdapterCacheConfig.Memory(0);
 
                 // Write once through every tier (S3 + Redis, and the local directory).
-                try (TieredAdapterStore writer =
-                        TestSupport.store(base.withRedis(redisConfig).withS3(s3.config(bucket)))) {
+                try (TieredAdapterStore writer = TestSupport.store(base.toBuilder()
+                        .redis(redisConfig)
+                        .s3(s3.config(bucket))
+                        .build())) {
                     writer.put(key, TrainedAdapter.of(AdapterKind.LORA, payload));
                 }
                 try (TieredAdapterStore writer = TestSupport.store(base)) {
@@ -61,7 +65,11 @@ public final class CacheBench {
                 rows.add(measure(
                         "redis",
                         label,
-                        base.withMemory(noMemory).withRedis(redisConfig).withS3(s3.config(bucket)),
+                        base.toBuilder()
+                                .memory(noMemory)
+                                .redis(redisConfig)
+                                .s3(s3.config(bucket))
+                                .build(),
                         key,
                         AdapterSource.REDIS,
                         warmup,
@@ -69,12 +77,19 @@ public final class CacheBench {
                 rows.add(measure(
                         "s3 (s3proxy)",
                         label,
-                        base.withMemory(noMemory).withS3(s3.config(bucket)),
+                        base.toBuilder().memory(noMemory).s3(s3.config(bucket)).build(),
                         key,
                         AdapterSource.S3,
                         warmup,
                         small ? 2000 : n));
-                rows.add(measure("local dir", label, base.withMemory(noMemory), key, AdapterSource.LOCAL, warmup, n));
+                rows.add(measure(
+                        "local dir",
+                        label,
+                        base.toBuilder().memory(noMemory).build(),
+                        key,
+                        AdapterSource.LOCAL,
+                        warmup,
+                        n));
                 rows.add(verifyOnly(label, key, payload, warmup, n, false));
                 rows.add(verifyOnly(label, key, payload, warmup, n, true));
                 reference.add(redisBenchmark(redis.port(), size, label, small ? 20000 : 500));

@@ -136,7 +136,9 @@ class CorruptionTest extends WithRedisAndS3 {
     @Test
     void get_oversizedObjectInS3_readsOnlyTheBoundAndDeletesIt() {
         AdapterKey key = TestSupport.key("oversized");
-        AdapterCacheConfig config = TestSupport.config(redis, s3, bucket).withMaxAdapterBytes(1000);
+        AdapterCacheConfig config = TestSupport.configBuilder(redis, s3, bucket)
+                .maxAdapterBytes(1000)
+                .build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         s3.putObject(bucket, objectKey(key), TestSupport.payload(200_000, 34));
         try (TieredAdapterStore reader = TestSupport.store(config, registry)) {

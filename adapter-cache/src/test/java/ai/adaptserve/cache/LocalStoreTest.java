@@ -117,7 +117,9 @@ class LocalStoreTest {
         int size = 100_000;
         long bound = 3L * (size + 1000);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        AdapterCacheConfig config = TestSupport.localConfig(dir).withMemory(new AdapterCacheConfig.Memory(bound));
+        AdapterCacheConfig config = TestSupport.localConfigBuilder(dir)
+                .memory(new AdapterCacheConfig.Memory(bound))
+                .build();
         try (TieredAdapterStore store = TestSupport.store(config, registry)) {
             for (int i = 0; i < 6; i++) {
                 store.put(TestSupport.key("evict-" + i), TrainedAdapter.of(AdapterKind.LORA, new byte[size]));
@@ -141,7 +143,9 @@ class LocalStoreTest {
     @Test
     void get_memoryDisabled_servesFromTheDurableTierEveryTime() {
         AdapterKey key = TestSupport.key("no-memory");
-        AdapterCacheConfig config = TestSupport.localConfig(dir).withMemory(new AdapterCacheConfig.Memory(0));
+        AdapterCacheConfig config = TestSupport.localConfigBuilder(dir)
+                .memory(new AdapterCacheConfig.Memory(0))
+                .build();
         try (TieredAdapterStore store = TestSupport.store(config)) {
             store.put(key, TrainedAdapter.of(AdapterKind.LORA, new byte[] {9}));
 
@@ -154,7 +158,8 @@ class LocalStoreTest {
     void getOrCreate_trainerReturnsTooLargeAdapter_failsAndCachesNothing() {
         AdapterKey key = TestSupport.key("too-large");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        AdapterCacheConfig config = TestSupport.localConfig(dir).withMaxAdapterBytes(100);
+        AdapterCacheConfig config =
+                TestSupport.localConfigBuilder(dir).maxAdapterBytes(100).build();
         try (TieredAdapterStore store = TestSupport.store(config, registry)) {
             AdapterCacheException.TrainingFailed e = assertThrows(
                     AdapterCacheException.TrainingFailed.class,
@@ -171,7 +176,9 @@ class LocalStoreTest {
     void getOrCreate_trainerExceedsMaxTrainingTime_isInterruptedAndFails() {
         AdapterKey key = TestSupport.key("endless");
         AtomicInteger interrupted = new AtomicInteger();
-        AdapterCacheConfig config = TestSupport.localConfig(dir).withMaxTrainingTime(Duration.ofMillis(200));
+        AdapterCacheConfig config = TestSupport.localConfigBuilder(dir)
+                .maxTrainingTime(Duration.ofMillis(200))
+                .build();
         try (TieredAdapterStore store = TestSupport.store(config)) {
             assertThrows(
                     AdapterCacheException.TrainingFailed.class,

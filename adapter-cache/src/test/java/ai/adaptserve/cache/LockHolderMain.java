@@ -14,13 +14,17 @@ public final class LockHolderMain {
     private LockHolderMain() {}
 
     public static void main(String[] args) throws Exception {
-        AdapterCacheConfig config = AdapterCacheConfig.defaults()
-                .withRedis(AdapterCacheConfig.Redis.of(args[0]))
-                .withS3(AdapterCacheConfig.S3
-                        .of(args[2])
-                        .withEndpoint(URI.create(args[1]))
-                        .withCredentials(S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY))
-                .withLock(AdapterCacheConfig.Lock.defaults().withTtl(Duration.ofMillis(Long.parseLong(args[5]))));
+        AdapterCacheConfig config = AdapterCacheConfig.builder()
+                .redis(AdapterCacheConfig.Redis.of(args[0]))
+                .s3(AdapterCacheConfig.S3
+                        .builder(args[2])
+                        .endpoint(URI.create(args[1]))
+                        .credentials(S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY)
+                        .build())
+                .lock(AdapterCacheConfig.Lock.builder()
+                        .ttl(Duration.ofMillis(Long.parseLong(args[5])))
+                        .build())
+                .build();
         AdapterKey key = AdapterKey.of(args[3], args[4]);
         try (TieredAdapterStore store =
                 TieredAdapterStore.builder(config).instanceId("doomed").build()) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -140,7 +141,9 @@ class OutageTest {
     void getOrCreate_s3DownWithoutRedis_servesFromMemoryUntilDurable() {
         S3Proxy s3 = ownS3;
         String bucket = s3.newBucket();
-        AdapterCacheConfig config = TestSupport.config(redis, s3, bucket).withoutRedis();
+        AdapterCacheConfig config = TestSupport.configBuilder(redis, s3, bucket)
+                .redis(Optional.empty())
+                .build();
         AdapterKey key = TestSupport.key("memory-only-while-s3-down");
         try (TieredAdapterStore store = TestSupport.store(config)) {
             s3.stopProcess();

@@ -131,11 +131,12 @@ final class S3Proxy implements AutoCloseable {
     /** The cache's S3 configuration for {@code bucket} on this endpoint. */
     AdapterCacheConfig.S3 config(String bucket) {
         return AdapterCacheConfig.S3
-                .of(bucket)
-                .withEndpoint(endpoint())
-                .withCredentials(ACCESS_KEY, SECRET_KEY)
-                .withTimeout(Duration.ofSeconds(3))
-                .withRetryInterval(Duration.ofMillis(200));
+                .builder(bucket)
+                .endpoint(endpoint())
+                .credentials(ACCESS_KEY, SECRET_KEY)
+                .timeout(Duration.ofSeconds(3))
+                .retryInterval(Duration.ofMillis(200))
+                .build();
     }
 
     synchronized S3AsyncClient client() {

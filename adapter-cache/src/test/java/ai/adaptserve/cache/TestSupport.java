@@ -52,22 +52,36 @@ final class TestSupport {
 
     /** Memory + Redis + S3, with short retry intervals so that outage tests recover quickly. */
     static AdapterCacheConfig config(RedisServer redis, S3Proxy s3, String bucket) {
-        return AdapterCacheConfig.defaults()
-                .withRedis(AdapterCacheConfig.Redis.of(redis.url())
-                        .withTimeout(Duration.ofSeconds(1))
-                        .withRetryInterval(Duration.ofMillis(200)))
-                .withS3(s3.config(bucket))
-                .withLock(new AdapterCacheConfig.Lock(
-                        Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofMillis(200)))
-                .withWriteBehind(new AdapterCacheConfig.WriteBehind(64 * AdapterCacheConfig.MIB, Duration.ofSeconds(1)))
-                .withMaxTrainingTime(Duration.ofSeconds(60));
+        return configBuilder(redis, s3, bucket).build();
+    }
+
+    /** As {@link #config}, to change before building. */
+    static AdapterCacheConfig.Builder configBuilder(RedisServer redis, S3Proxy s3, String bucket) {
+        return AdapterCacheConfig.builder()
+                .redis(redis(redis).build())
+                .s3(s3.config(bucket))
+                .lock(new AdapterCacheConfig.Lock(Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofMillis(200)))
+                .writeBehind(new AdapterCacheConfig.WriteBehind(64 * AdapterCacheConfig.MIB, Duration.ofSeconds(1)))
+                .maxTrainingTime(Duration.ofSeconds(60));
+    }
+
+    /** The Redis tier of {@link #config}, to change before building. */
+    static AdapterCacheConfig.Redis.Builder redis(RedisServer redis) {
+        return AdapterCacheConfig.Redis.builder(redis.url())
+                .timeout(Duration.ofSeconds(1))
+                .retryInterval(Duration.ofMillis(200));
     }
 
     /** Memory + a local directory only. */
     static AdapterCacheConfig localConfig(Path dir) {
-        return AdapterCacheConfig.defaults()
-                .withLocal(new AdapterCacheConfig.Local(dir))
-                .withMaxTrainingTime(Duration.ofSeconds(60));
+        return localConfigBuilder(dir).build();
+    }
+
+    /** As {@link #localConfig}, to change before building. */
+    static AdapterCacheConfig.Builder localConfigBuilder(Path dir) {
+        return AdapterCacheConfig.builder()
+                .local(new AdapterCacheConfig.Local(dir))
+                .maxTrainingTime(Duration.ofSeconds(60));
     }
 
     static TieredAdapterStore store(AdapterCacheConfig config, MeterRegistry registry) {

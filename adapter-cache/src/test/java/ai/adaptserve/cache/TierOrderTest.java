@@ -100,8 +100,9 @@ class TierOrderTest extends WithRedisAndS3 {
     @Test
     void put_redisTtl_setsExpiryAndExpiredEntryFallsBackToS3() {
         AdapterKey key = TestSupport.key("ttl");
-        AdapterCacheConfig config = TestSupport.config(redis, s3, bucket);
-        config = config.withRedis(config.redis().orElseThrow().withTtl(Duration.ofMillis(1500)));
+        AdapterCacheConfig config = TestSupport.configBuilder(redis, s3, bucket)
+                .redis(TestSupport.redis(redis).ttl(Duration.ofMillis(1500)).build())
+                .build();
         try (TieredAdapterStore store = TestSupport.store(config);
                 Resp resp = redis.resp()) {
             store.put(key, TrainedAdapter.of(AdapterKind.LORA, TestSupport.payload(1000, 4)));
@@ -119,8 +120,9 @@ class TierOrderTest extends WithRedisAndS3 {
     void put_largerThanRedisMaxValue_skipsRedisAndServesFromS3() {
         AdapterKey key = TestSupport.key("large");
         byte[] payload = TestSupport.payload(300_000, 5);
-        AdapterCacheConfig config = TestSupport.config(redis, s3, bucket);
-        config = config.withRedis(config.redis().orElseThrow().withMaxValueBytes(100_000));
+        AdapterCacheConfig config = TestSupport.configBuilder(redis, s3, bucket)
+                .redis(TestSupport.redis(redis).maxValueBytes(100_000).build())
+                .build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (TieredAdapterStore store = TestSupport.store(config, registry);
                 Resp resp = redis.resp()) {

@@ -14,8 +14,9 @@ import java.time.Duration;
  *       ({@code memory|redis|s3|local|trained}) or without one ({@code none});
  *   <li>{@code adaptserve_adapter_training_seconds{data}} — test-time trainings run for requests, by what they learnt
  *       ({@code examples|document});
- *   <li>{@code adaptserve_adapter_parse_seconds{result}} — parsing and verifying adapter files ({@code ok|invalid});
- *   <li>{@code adaptserve_adapter_parsed_total{result}} — lookups of the parsed-adapter cache ({@code hit|miss}).
+ *   <li>{@code adaptserve_adapter_parse_seconds{result}} — parsing and verifying adapter files ({@code ok|invalid}),
+ *       each time an adapter enters the cache's memory tier (whose hits and misses are
+ *       {@code adapter_cache_gets_total{tier="memory"}}).
  * </ul>
  */
 @ApplicationScoped
@@ -24,7 +25,6 @@ public class AdapterMetrics {
     public static final String ADAPTATIONS = "adaptserve.adaptations";
     public static final String TRAINING = "adaptserve.adapter.training";
     public static final String PARSE = "adaptserve.adapter.parse";
-    public static final String PARSED = "adaptserve.adapter.parsed";
 
     private final MeterRegistry registry;
 
@@ -57,13 +57,5 @@ public class AdapterMetrics {
                 .tag("result", ok ? "ok" : "invalid")
                 .register(registry)
                 .record(took);
-    }
-
-    void parsedCache(boolean hit) {
-        Counter.builder(PARSED)
-                .description("Lookups of the cache of parsed adapters")
-                .tag("result", hit ? "hit" : "miss")
-                .register(registry)
-                .increment();
     }
 }

@@ -1,5 +1,6 @@
 package ai.adaptserve.function.adapter;
 
+import ai.adaptserve.cache.AdapterKey;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.api.ErrorResponse;
@@ -35,11 +36,11 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Produces(MediaType.APPLICATION_JSON)
 public class AdaptersResource {
 
-    private final AdapterService adapters;
+    private final AdapterLookup adapters;
     private final ModelHolder models;
     private final ObjectMapper json;
 
-    AdaptersResource(AdapterService adapters, ModelHolder models, ObjectMapper json) {
+    AdaptersResource(AdapterLookup adapters, ModelHolder models, ObjectMapper json) {
         this.adapters = adapters;
         this.models = models;
         this.json = json;
@@ -63,15 +64,15 @@ public class AdaptersResource {
             content = @Content(schema = @Schema(implementation = ErrorResponse.class)))
     @APIResponse(responseCode = "422", description = "The stored adapter failed verification")
     @APIResponse(responseCode = "503", description = "The model is not loaded yet")
-    public AdapterInfo get(@PathParam("id") String id, @HeaderParam(AdapterService.TENANT_HEADER) String tenantHeader) {
-        if (!AdapterService.isId(id)) {
+    public AdapterInfo get(@PathParam("id") String id, @HeaderParam(Tenants.HEADER) String tenantHeader) {
+        if (!AdapterKey.isId(id)) {
             throw new ApiException(
                     400,
                     ErrorCodes.ADAPTER_NOT_FOUND,
                     "id must be sha256: followed by 64 lower-case hex digits, got "
                             + (id.length() > 80 ? "\"" + id.substring(0, 77) + "…\"" : "\"" + id + "\""));
         }
-        Optional<String> tenant = AdapterService.tenant(tenantHeader);
+        Optional<String> tenant = Tenants.fromHeader(tenantHeader);
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
             AdapterService.Resolved r =
@@ -90,7 +91,7 @@ public class AdaptersResource {
         Integer rank = adapter instanceof LoraAdapter l ? l.rank() : null;
         Float alpha = adapter instanceof LoraAdapter l ? l.alpha() : null;
         Map<String, String> extra = new TreeMap<>(r.stored().metadata());
-        extra.remove(AdapterService.TRAINING);
+        extra.remove(AdapterMetadata.TRAINING);
         return new AdapterInfo(
                 r.id(),
                 r.kind(),

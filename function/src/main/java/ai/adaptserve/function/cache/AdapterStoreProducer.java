@@ -1,11 +1,13 @@
 package ai.adaptserve.function.cache;
 
 import ai.adaptserve.cache.AdapterCacheConfig;
+import ai.adaptserve.cache.AdapterDecoder;
 import ai.adaptserve.cache.AdapterStore;
 import ai.adaptserve.cache.TieredAdapterStore;
 import ai.adaptserve.function.config.AdaptServeConfig;
 import ai.adaptserve.function.config.CacheConfig;
 import ai.adaptserve.function.config.CacheConfigMapper;
+import ai.adaptserve.model.adapter.AdapterFile;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import io.vertx.core.Vertx;
@@ -22,8 +24,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The application's {@link AdapterStore}: built when the application starts (a bad {@code adaptserve.cache.*} value
- * stops start-up, naming the key), with Quarkus' Vert.x instance for the Redis client and its {@link MeterRegistry}
- * (so the {@code adapter_cache_*} meters are on {@code /q/metrics}); closed when the application stops.
+ * stops start-up, naming the key), with Quarkus' Vert.x instance for the Redis client, its {@link MeterRegistry} (so
+ * the {@code adapter_cache_*} meters are on {@code /q/metrics}) and the decoder of the forward pass (so that the memory
+ * tier holds hot adapters parsed, once); closed when the application stops.
  */
 @ApplicationScoped
 public class AdapterStoreProducer {
@@ -32,17 +35,29 @@ public class AdapterStoreProducer {
 
     private ExecutorService training;
 
+    /** The cache configuration, mapped from {@code adaptserve.cache.*} onto the library's defaults. */
+    @Produces
+    @Singleton
+    AdapterCacheConfig cacheConfig(CacheConfig config) {
+        return CacheConfigMapper.map(config);
+    }
+
     @Produces
     @Singleton
     @Startup
-    AdapterStore store(CacheConfig config, AdaptServeConfig appConfig, Vertx vertx, MeterRegistry registry) {
-        AdapterCacheConfig mapped = CacheConfigMapper.map(config);
+    AdapterStore store(
+            AdapterCacheConfig mapped,
+            AdaptServeConfig appConfig,
+            Vertx vertx,
+            MeterRegistry registry,
+            AdapterDecoder<AdapterFile.Read> decoder) {
         // At most adaptserve.ttt.max-concurrent trainings at once; the rest wait their turn in the queue.
         training = Executors.newFixedThreadPool(appConfig.ttt().maxConcurrent(), trainingThreads());
         return TieredAdapterStore.builder(mapped)
                 .meterRegistry(registry)
                 .vertx(vertx)
                 .trainingExecutor(training)
+                .decoder(decoder)
                 .build();
     }
 

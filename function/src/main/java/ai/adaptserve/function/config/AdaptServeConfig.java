@@ -232,10 +232,9 @@ public interface AdaptServeConfig {
     /** Adapters once they are in the cache. */
     interface Adapters {
         /**
-         * Bytes of parsed adapters (by their F32 parameters) kept ready for the forward pass, so that a hot adapter is
-         * not parsed and verified again on every request.
+         * No longer used, accepted so that old configurations still start (with a warning): parsed adapters are held by
+         * the cache's memory tier, once, bounded by {@code adaptserve.cache.memory.max-bytes} (deprecated).
          */
-        @WithDefault("64M")
-        MemorySize parsedCacheBytes();
+        Optional<MemorySize> parsedCacheBytes();
     }
 }

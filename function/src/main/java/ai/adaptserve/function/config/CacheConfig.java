@@ -2,17 +2,20 @@ package ai.adaptserve.function.config;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The adapter cache, under the {@code adaptserve.cache} prefix: the keys of {@code AdapterCacheConfig} (see
- * docs/cache.md). The defaults need no external service: memory plus a local directory. Redis is on when
- * {@code redis.url} is set, S3 (instead of the local directory) when {@code s3.bucket} is set. Mapped and checked by
- * {@link CacheConfigMapper} at start-up: a bad value stops the application with a message naming its key.
+ * The adapter cache's keys under {@code adaptserve.cache}: names and types only.
+ *
+ * <p>Every key is optional and none has a default here: the defaults and the rules of the values are declared once, in
+ * the cache library's {@code AdapterCacheConfig} (its builders start from the defaults, its constructors check the
+ * values). {@link CacheConfigMapper} copies what is set onto those builders, so an unset key keeps the library's
+ * default and a bad value fails start-up naming its key. The defaults need no external service: memory plus a local
+ * directory; Redis is on when {@code redis.url} is set, S3 (instead of the local directory) when {@code s3.bucket} is
+ * set. docs/cache.md lists every key with its default.
  */
 @ConfigMapping(prefix = "adaptserve.cache")
 public interface CacheConfig {
@@ -36,54 +39,39 @@ public interface CacheConfig {
     WriteBehind writeBehind();
 
     /** The largest adapter payload stored in or read from any tier. */
-    @WithDefault("256M")
-    MemorySize maxAdapterBytes();
+    Optional<MemorySize> maxAdapterBytes();
 
     /** A training still running after this long is interrupted and fails. */
-    @WithDefault("15m")
-    Duration maxTrainingTime();
+    Optional<Duration> maxTrainingTime();
 
-    /**
-     * Also recompute the payload's SHA-256 on every read from Redis, S3 or the local directory (length, CRC32C, key and
-     * base model are always checked).
-     */
-    @WithDefault("false")
-    boolean verifySha256();
+    /** Also recompute the payload's SHA-256 on every read from Redis, S3 or the local directory. */
+    Optional<Boolean> verifySha256();
 
-    /** The in-process tier (Caffeine, weighed by stored bytes). */
+    /** The in-process tier, weighed by bytes. */
     interface Memory {
         /** Bytes of adapters held in memory; 0 turns the tier off. */
-        @WithDefault("512M")
-        MemorySize maxBytes();
+        Optional<MemorySize> maxBytes();
     }
 
     /** The shared hot tier. Off unless {@code url} is set. */
     interface Redis {
-        /**
-         * {@code redis://[:password@]host:port[/db]}, or {@code rediss://} for TLS; standalone or primary/replica.
-         * Unset: no Redis (training is then single-flight per instance only).
-         */
+        /** {@code redis://[:password@]host:port[/db]}, or {@code rediss://} for TLS. Unset: no Redis. */
         Optional<String> url();
 
         /** Expiry of every adapter written to Redis. */
-        @WithDefault("24h")
-        Duration ttl();
+        Optional<Duration> ttl();
 
-        /** Adapters whose stored form is larger are not put in Redis (they are served from S3 and memory). */
-        @WithDefault("8M")
-        MemorySize maxValueBytes();
+        /** Adapters whose stored form is larger are not put in Redis. */
+        Optional<MemorySize> maxValueBytes();
 
         /** Bound of every Redis call, connecting included. */
-        @WithDefault("500ms")
-        Duration timeout();
+        Optional<Duration> timeout();
 
         /** Connections to Redis. */
-        @WithDefault("8")
-        int maxPoolSize();
+        Optional<Integer> maxPoolSize();
 
         /** How often a down Redis is probed in the background. */
-        @WithDefault("1s")
-        Duration retryInterval();
+        Optional<Duration> retryInterval();
     }
 
     /** The durable tier on S3 or an S3-compatible endpoint. Off unless {@code bucket} is set. */
@@ -91,68 +79,58 @@ public interface CacheConfig {
         /** An existing bucket. Unset: the local directory is the durable tier. */
         Optional<String> bucket();
 
-        /** Put in front of every object key ({@code /} added); default none. */
+        /** Put in front of every object key. */
         Optional<String> prefix();
 
-        /** Any S3-compatible endpoint (MinIO, s3proxy, …); setting it turns on path-style addressing. Default: AWS. */
+        /** Any S3-compatible endpoint (MinIO, s3proxy, …). */
         Optional<URI> endpoint();
 
         /** The bucket's region. */
-        @WithDefault("us-east-1")
-        String region();
+        Optional<String> region();
 
-        /** Path-style addressing; default false, true when {@code endpoint} is set. */
+        /** Path-style addressing. */
         Optional<Boolean> pathStyle();
 
-        /** Static credentials, with {@code secret-access-key}; default: the AWS chain (env, profile, role). */
+        /** Static credentials, with {@code secret-access-key}; unset: the AWS chain (env, profile, role). */
         Optional<String> accessKeyId();
 
         /** Static credentials, with {@code access-key-id}. */
         Optional<String> secretAccessKey();
 
         /** Bound of every S3 call, SDK retries included. */
-        @WithDefault("10s")
-        Duration timeout();
+        Optional<Duration> timeout();
 
         /** HTTP connections to S3. */
-        @WithDefault("32")
-        int maxConcurrency();
+        Optional<Integer> maxConcurrency();
 
         /** Background probe interval while S3 is down; the first write-behind retry delay. */
-        @WithDefault("1s")
-        Duration retryInterval();
+        Optional<Duration> retryInterval();
     }
 
     /** The durable tier when S3 is not configured. */
     interface Local {
-        /** Directory of the adapters ({@code <dir>/[<tenant>/]adapters/<base-fingerprint>/<id>}); created if missing. */
-        @WithDefault("${java.io.tmpdir}/adaptserve/adapters")
-        Path dir();
+        /** Directory of the adapters ({@code <dir>/[<tenant>/]adapters/<base-fingerprint>/<id>}). */
+        Optional<Path> dir();
     }
 
     /** The fleet-wide training lock (used only with Redis). */
     interface Lock {
-        /** Lock expiry; renewed every third of it by the holder, so a dead holder's lock is free after this long. */
-        @WithDefault("30s")
-        Duration ttl();
+        /** Lock expiry; renewed every third of it by the holder. */
+        Optional<Duration> ttl();
 
         /** First wait between checks of an instance waiting for another one's training. */
-        @WithDefault("20ms")
-        Duration pollInitial();
+        Optional<Duration> pollInitial();
 
-        /** Longest wait between those checks (the back-off doubles up to it). */
-        @WithDefault("500ms")
-        Duration pollMax();
+        /** Longest wait between those checks. */
+        Optional<Duration> pollMax();
     }
 
     /** Adapters trained while the durable tier is down wait here, in memory, and are retried in the background. */
     interface WriteBehind {
-        /** Bytes of waiting adapters; beyond this the oldest are dropped (they will be trained again if needed). */
-        @WithDefault("1G")
-        MemorySize maxBytes();
+        /** Bytes of waiting adapters; beyond this the oldest are dropped. */
+        Optional<MemorySize> maxBytes();
 
-        /** Longest delay between write-behind retries (doubling from {@code s3.retry-interval}). */
-        @WithDefault("30s")
-        Duration retryMax();
+        /** Longest delay between write-behind retries. */
+        Optional<Duration> retryMax();
     }
 }

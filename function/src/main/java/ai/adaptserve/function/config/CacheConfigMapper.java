@@ -3,30 +3,29 @@ package ai.adaptserve.function.config;
 import ai.adaptserve.cache.AdapterCacheConfig;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.runtime.configuration.MemorySize;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
- * Turns {@link CacheConfig} ({@code adaptserve.cache.*}) into the adapter cache's {@link AdapterCacheConfig}, or fails
- * with a {@link ConfigurationException} that lists every problem, each naming its full key.
+ * Turns {@link CacheConfig} ({@code adaptserve.cache.*}) into the cache library's {@link AdapterCacheConfig}: every key
+ * that is set goes onto the library's builder, every key that is not keeps the library's default (declared there
+ * only). The library checks the values; a bad configuration fails with one {@link ConfigurationException} listing every
+ * problem, each naming its full key.
+ *
+ * <p>The mapper adds only what the library cannot know: static S3 credentials need both keys, and the local directory
+ * must be writable on this machine when it is the durable tier.
  */
 public final class CacheConfigMapper {
     private CacheConfigMapper() {}
 
     /** The prefix of every key of {@link CacheConfig}. */
     public static final String PREFIX = "adaptserve.cache.";
-
-    /** A key at the start of the cache library's messages: {@code redis.ttl must be positive, …}. */
-    private static final Pattern LIBRARY_KEY = Pattern.compile("^([a-z0-9-]+(\\.[a-z0-9-]+)*)\\b.*", Pattern.DOTALL);
 
     /** The mapped configuration; throws a {@link ConfigurationException} naming every bad key. */
     public static AdapterCacheConfig map(CacheConfig config) {
@@ -51,156 +50,114 @@ public final class CacheConfigMapper {
         return problems;
     }
 
+    /** Each group is mapped on its own, so that one bad group does not hide the problems of the others. */
     private static Optional<AdapterCacheConfig> map(CacheConfig c, List<ConfigValidator.Problem> out) {
-        Optional<AdapterCacheConfig.Memory> memory = part(
-                out,
-                "memory.max-bytes",
-                () -> new AdapterCacheConfig.Memory(
-                        bytes("memory.max-bytes", c.memory().maxBytes())));
-        Optional<Optional<AdapterCacheConfig.Redis>> redis = part(
-                out,
-                "redis",
-                () -> c.redis().url().map(url -> {
-                    // Checked on its own so that the other redis.* keys are still checked when it is wrong.
-                    boolean urlOk =
-                            part(out, "redis.url", () -> checkRedisUrl(url)).isPresent();
-                    return redis(c.redis(), urlOk ? url : "redis://placeholder");
-                }));
-        Optional<Optional<AdapterCacheConfig.S3>> s3 =
-                part(out, "s3", () -> c.s3().bucket().map(bucket -> s3(c.s3(), bucket)));
-        Optional<AdapterCacheConfig.Local> local =
-                part(out, "local.dir", () -> local(c.local().dir(), c));
-        Optional<AdapterCacheConfig.Lock> lock = part(
-                out,
-                "lock",
-                () -> new AdapterCacheConfig.Lock(
-                        c.lock().ttl(), c.lock().pollInitial(), c.lock().pollMax()));
-        Optional<AdapterCacheConfig.WriteBehind> writeBehind = part(
-                out,
-                "write-behind",
-                () -> new AdapterCacheConfig.WriteBehind(
-                        bytes("write-behind.max-bytes", c.writeBehind().maxBytes()),
-                        c.writeBehind().retryMax()));
-        // The top-level keys are checked even when a group failed (with that group's defaults in its place).
-        AdapterCacheConfig defaults = AdapterCacheConfig.defaults();
-        Optional<AdapterCacheConfig> all = part(
-                out,
-                "max-adapter-bytes",
-                () -> new AdapterCacheConfig(
-                        memory.orElse(defaults.memory()),
-                        redis.orElse(Optional.empty()),
-                        s3.orElse(Optional.empty()),
-                        local.orElse(defaults.local()),
-                        lock.orElse(defaults.lock()),
-                        writeBehind.orElse(defaults.writeBehind()),
-                        bytes("max-adapter-bytes", c.maxAdapterBytes()),
-                        c.maxTrainingTime(),
-                        c.verifySha256()));
+        AdapterCacheConfig.Builder b = AdapterCacheConfig.builder();
+        part(out, () -> b.memory(memory(c.memory())));
+        part(out, () -> b.redis(c.redis().url().map(url -> redis(url, c.redis()))));
+        part(out, () -> b.s3(c.s3().bucket().map(bucket -> s3(bucket, c.s3()))));
+        part(out, () -> b.local(local(c)));
+        part(out, () -> b.lock(lock(c.lock())));
+        part(out, () -> b.writeBehind(writeBehind(c.writeBehind())));
+        part(out, () -> {
+            bytes("max-adapter-bytes", c.maxAdapterBytes()).ifPresent(b::maxAdapterBytes);
+            c.maxTrainingTime().ifPresent(b::maxTrainingTime);
+            return c.verifySha256().map(b::verifySha256);
+        });
+        Optional<AdapterCacheConfig> all = part(out, b::build);
         return out.isEmpty() ? all : Optional.empty();
     }
 
-    private static String checkRedisUrl(String url) {
-        String scheme =
-                url.contains("://") ? url.substring(0, url.indexOf("://")).toLowerCase(Locale.ROOT) : "";
-        if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("unix")) {
-            // Not the library's message: it would echo the URL, password included.
-            throw new IllegalArgumentException("redis.url must start with redis://, rediss:// or unix://, got "
-                    + (scheme.isEmpty() ? "no scheme" : "'" + scheme + "://…'"));
-        }
-        return url;
+    private static AdapterCacheConfig.Memory memory(CacheConfig.Memory m) {
+        return bytes("memory.max-bytes", m.maxBytes())
+                .map(AdapterCacheConfig.Memory::new)
+                .orElseGet(AdapterCacheConfig.Memory::defaults);
     }
 
-    private static AdapterCacheConfig.Redis redis(CacheConfig.Redis r, String url) {
-        return new AdapterCacheConfig.Redis(
-                url,
-                r.ttl(),
-                bytes("redis.max-value-bytes", r.maxValueBytes()),
-                r.timeout(),
-                r.maxPoolSize(),
-                r.retryInterval());
+    private static AdapterCacheConfig.Redis redis(String url, CacheConfig.Redis r) {
+        AdapterCacheConfig.Redis.Builder b = AdapterCacheConfig.Redis.builder(url);
+        r.ttl().ifPresent(b::ttl);
+        bytes("redis.max-value-bytes", r.maxValueBytes()).ifPresent(b::maxValueBytes);
+        r.timeout().ifPresent(b::timeout);
+        r.maxPoolSize().ifPresent(b::maxPoolSize);
+        r.retryInterval().ifPresent(b::retryInterval);
+        return b.build();
     }
 
-    private static AdapterCacheConfig.S3 s3(CacheConfig.S3 s, String bucket) {
-        Optional<AdapterCacheConfig.Credentials> credentials = Optional.empty();
+    private static AdapterCacheConfig.S3 s3(String bucket, CacheConfig.S3 s) {
         if (s.accessKeyId().isPresent() != s.secretAccessKey().isPresent()) {
-            String missing = s.accessKeyId().isPresent() ? "s3.secret-access-key" : "s3.access-key-id";
-            throw new IllegalArgumentException(missing
-                    + " must be set too: static credentials need both s3.access-key-id and s3.secret-access-key");
+            throw invalid(
+                    s.accessKeyId().isPresent() ? "s3.secret-access-key" : "s3.access-key-id",
+                    "must be set too: static credentials need both s3.access-key-id and s3.secret-access-key");
         }
-        if (s.accessKeyId().isPresent()) {
-            credentials = Optional.of(new AdapterCacheConfig.Credentials(
-                    s.accessKeyId().get(), s.secretAccessKey().get()));
-        }
-        Optional<URI> endpoint = s.endpoint();
-        if (endpoint.isPresent()) {
-            URI e = endpoint.get();
-            if (e.getScheme() == null
-                    || !(e.getScheme().equals("http") || e.getScheme().equals("https"))
-                    || e.getHost() == null) {
-                throw new IllegalArgumentException(
-                        "s3.endpoint must be an http:// or https:// URL with a host, got '" + e + "'");
-            }
-        }
-        if (s.region().isBlank()) {
-            throw new IllegalArgumentException("s3.region must not be blank");
-        }
-        return new AdapterCacheConfig.S3(
-                bucket,
-                s.prefix().orElse(""),
-                endpoint,
-                s.region(),
-                s.pathStyle().orElse(endpoint.isPresent()),
-                credentials,
-                s.timeout(),
-                s.maxConcurrency(),
-                s.retryInterval());
+        AdapterCacheConfig.S3.Builder b = AdapterCacheConfig.S3.builder(bucket);
+        s.prefix().ifPresent(b::prefix);
+        s.endpoint().ifPresent(b::endpoint);
+        s.region().ifPresent(b::region);
+        s.pathStyle().ifPresent(b::pathStyle);
+        s.accessKeyId().ifPresent(id -> b.credentials(id, s.secretAccessKey().orElseThrow()));
+        s.timeout().ifPresent(b::timeout);
+        s.maxConcurrency().ifPresent(b::maxConcurrency);
+        s.retryInterval().ifPresent(b::retryInterval);
+        return b.build();
     }
 
-    private static AdapterCacheConfig.Local local(Path dir, CacheConfig c) {
+    private static AdapterCacheConfig.Local local(CacheConfig c) {
+        AdapterCacheConfig.Local local =
+                c.local().dir().map(AdapterCacheConfig.Local::new).orElseGet(AdapterCacheConfig.Local::defaults);
         if (c.s3().bucket().isEmpty()) {
             // The durable tier: refuse a directory that can never be written rather than run with it down.
-            Path abs = dir.toAbsolutePath();
+            Path abs = local.dir().toAbsolutePath();
             if (Files.exists(abs) && !Files.isDirectory(abs)) {
-                throw new IllegalArgumentException("local.dir is not a directory: " + abs);
+                throw invalid("local.dir", "is not a directory: " + abs);
             }
             Path existing = abs;
             while (existing != null && !Files.exists(existing)) {
                 existing = existing.getParent();
             }
             if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
-                throw new IllegalArgumentException(
-                        "local.dir: cannot create or write " + abs + " (" + existing + " is not a writable directory)");
+                throw invalid(
+                        "local.dir",
+                        "cannot create or write " + abs + " (" + existing + " is not a writable directory)");
             }
         }
-        return new AdapterCacheConfig.Local(dir);
+        return local;
     }
 
-    /** Runs one part of the mapping; a failure becomes a problem naming the key at the start of its message. */
-    private static <T> Optional<T> part(List<ConfigValidator.Problem> out, String group, Supplier<T> make) {
+    private static AdapterCacheConfig.Lock lock(CacheConfig.Lock l) {
+        AdapterCacheConfig.Lock.Builder b = AdapterCacheConfig.Lock.builder();
+        l.ttl().ifPresent(b::ttl);
+        l.pollInitial().ifPresent(b::pollInitial);
+        l.pollMax().ifPresent(b::pollMax);
+        return b.build();
+    }
+
+    private static AdapterCacheConfig.WriteBehind writeBehind(CacheConfig.WriteBehind w) {
+        AdapterCacheConfig.WriteBehind d = AdapterCacheConfig.WriteBehind.defaults();
+        return new AdapterCacheConfig.WriteBehind(
+                bytes("write-behind.max-bytes", w.maxBytes()).orElse(d.maxBytes()),
+                w.retryMax().orElse(d.retryMax()));
+    }
+
+    /** Runs one part of the mapping; its problems are added to {@code out}, each with its full key. */
+    private static <T> Optional<T> part(List<ConfigValidator.Problem> out, Supplier<T> make) {
         try {
             return Optional.of(make.get());
-        } catch (IllegalArgumentException | NullPointerException e) {
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            var m = LIBRARY_KEY.matcher(message);
-            String key = group;
-            String rest = message;
-            if (m.matches() && (m.group(1).contains(".") || m.group(1).contains("-"))) {
-                key = m.group(1);
-                rest = message.substring(key.length()).replaceFirst("^[:\\s]+", "");
-            }
-            if (rest.isEmpty()) {
-                rest = "is required";
-            }
-            out.add(new ConfigValidator.Problem(PREFIX + key, rest));
+        } catch (AdapterCacheConfig.Invalid e) {
+            e.problems().forEach(p -> out.add(new ConfigValidator.Problem(PREFIX + p.key(), p.message())));
             return Optional.empty();
         }
     }
 
-    private static long bytes(String key, MemorySize size) {
+    private static AdapterCacheConfig.Invalid invalid(String key, String message) {
+        return new AdapterCacheConfig.Invalid(List.of(new AdapterCacheConfig.Problem(key, message)));
+    }
+
+    private static Optional<Long> bytes(String key, Optional<MemorySize> size) {
         try {
-            return size.asLongValue();
+            return size.map(MemorySize::asLongValue);
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException(key + " must be at most " + Long.MAX_VALUE + " bytes");
+            throw invalid(key, "must be at most " + Long.MAX_VALUE + " bytes");
         }
     }
 }

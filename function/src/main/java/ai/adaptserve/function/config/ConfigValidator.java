@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
 
 /**
  * Checks {@link AdaptServeConfig} when the application starts, before the model is loaded: a bad value stops
@@ -23,6 +24,8 @@ import org.eclipse.microprofile.config.Config;
  */
 @ApplicationScoped
 public class ConfigValidator {
+
+    private static final Logger LOG = Logger.getLogger(ConfigValidator.class);
 
     static final String QUARKUS_MAX_BODY = "quarkus.http.limits.max-body-size";
 
@@ -38,6 +41,7 @@ public class ConfigValidator {
         Optional<Long> httpLimit =
                 rawConfig.getOptionalValue(QUARKUS_MAX_BODY, MemorySize.class).map(MemorySize::asLongValue);
         validate(config, httpLimit);
+        warnDeprecated(config);
     }
 
     /** Throws a {@link ConfigurationException} listing every problem of {@code config}, each naming its key. */
@@ -51,6 +55,14 @@ public class ConfigValidator {
                 message.append("\n  ").append(p.key()).append(": ").append(p.message());
             }
             throw new ConfigurationException(message.toString(), keys);
+        }
+    }
+
+    /** Keys still accepted that no longer do anything. */
+    private static void warnDeprecated(AdaptServeConfig config) {
+        if (config.adapters().parsedCacheBytes().isPresent()) {
+            LOG.warn("adaptserve.adapters.parsed-cache-bytes is no longer used and is ignored: parsed adapters are held"
+                    + " once, by the adapter cache's memory tier (adaptserve.cache.memory.max-bytes)");
         }
     }
 
@@ -133,16 +145,6 @@ public class ConfigValidator {
         atLeast(out, p + "ttt.max-concurrent", ttt.maxConcurrent(), 1);
         atLeast(out, p + "ttt.document.chunk-tokens", ttt.document().chunkTokens(), 1);
         atLeast(out, p + "ttt.document.passes", ttt.document().passes(), 1);
-
-        try {
-            atLeast(
-                    out,
-                    p + "adapters.parsed-cache-bytes",
-                    config.adapters().parsedCacheBytes().asLongValue(),
-                    0);
-        } catch (ArithmeticException e) {
-            out.add(new Problem(p + "adapters.parsed-cache-bytes", "must be at most " + Long.MAX_VALUE + " bytes"));
-        }
         return out;
     }
 

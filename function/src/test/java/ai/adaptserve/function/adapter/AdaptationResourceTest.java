@@ -16,12 +16,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.adaptserve.cache.AdapterCacheConfig;
 import ai.adaptserve.cache.AdapterKey;
 import ai.adaptserve.cache.AdapterKind;
 import ai.adaptserve.cache.AdapterStore;
 import ai.adaptserve.cache.TrainedAdapter;
 import ai.adaptserve.function.ModelReady;
-import ai.adaptserve.function.config.CacheConfig;
 import ai.adaptserve.model.prompt.Demonstration;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -54,13 +54,13 @@ class AdaptationResourceTest {
     private static volatile String trainedId;
 
     @Inject
-    AdapterService adapters;
+    TttRecipes recipes;
 
     @Inject
     AdapterStore store;
 
     @Inject
-    CacheConfig cacheConfig;
+    AdapterCacheConfig cacheConfig;
 
     @BeforeEach
     void modelLoaded() {
@@ -309,7 +309,7 @@ class AdaptationResourceTest {
         // Given garbage planted where the local tier keeps the adapter of examples not trained yet
         List<Map<String, String>> examples = examples(NONCE + "-corrupt");
         String fingerprint = fingerprint();
-        AdapterKey key = adapters.examplesKey(
+        AdapterKey key = recipes.examplesKey(
                 fingerprint,
                 examples.stream()
                         .map(e -> new Demonstration(e.get("input"), e.get("output")))
