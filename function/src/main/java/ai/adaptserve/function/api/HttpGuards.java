@@ -1,6 +1,6 @@
 package ai.adaptserve.function.api;
 
-import ai.adaptserve.function.config.AdaptServeConfig;
+import ai.adaptserve.function.settings.AdaptServeConfig;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.http.HttpHeaders;

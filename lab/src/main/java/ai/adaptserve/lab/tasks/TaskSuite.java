@@ -88,8 +88,7 @@ public final class TaskSuite {
                         "`id`, `family`, `examples` of `{input, output}`, `input`, `output`, and `params`, the hidden\n")
                 .append("per-task parameters), and documents for document test-time training. Written by\n")
                 .append("`ai.adaptserve.lab.tasks.TaskSuite`; the same command writes byte-identical files.\n\n");
-        md.append(
-                "## Command\n\nFrom the repository root (replace `OUT` by the directory):\n\n");
+        md.append("## Command\n\nFrom the repository root (replace `OUT` by the directory):\n\n");
         md.append("```bash\n")
                 .append(COMMAND_PREFIX)
                 .append(' ')

@@ -1,0 +1,127 @@
+package ai.adaptserve.function.adaptation;
+
+import ai.adaptserve.cache.AdapterKey;
+import ai.adaptserve.cache.AdapterKind;
+import ai.adaptserve.function.settings.AdaptServeConfig;
+import ai.adaptserve.model.adapter.TargetMatrix;
+import ai.adaptserve.model.prompt.Demonstration;
+import ai.adaptserve.model.train.DocumentTrainer;
+import ai.adaptserve.model.train.LoraTrainer;
+import ai.adaptserve.model.train.TrainingBudget;
+import ai.adaptserve.model.ttt.TestTimeRecipe;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code adaptserve.ttt.*} as the trainers' configurations, and as the keys of what they train. The one place that
+ * says which settings make an adapter what it is (the hyper-parameters and the recipe version: part of its id, so the
+ * same request trains once across the fleet and a changed setting never reuses an old adapter) and which do not
+ * (wall time, wait timeout, concurrency, warm-up).
+ */
+@ApplicationScoped
+class TttRecipes {
+
+    /** Version of the examples recipe (prompt rendering, loss); part of the key, so a change never reuses old ones. */
+    static final String EXAMPLES_RECIPE = "ttt-examples.v2";
+    /** Version of the document recipe. */
+    static final String DOCUMENT_RECIPE = "ttt-document.v1";
+
+    private final AdaptServeConfig.Ttt ttt;
+
+    TttRecipes(AdaptServeConfig config) {
+        this.ttt = config.ttt();
+    }
+
+    /** The key of the LoRA trained on {@code examples}. */
+    AdapterKey examplesKey(String baseFingerprint, List<Demonstration> examples, Optional<String> tenant) {
+        AdapterKey.Builder b = loraParams(AdapterKey.builder(baseFingerprint, AdapterKind.LORA))
+                .param("recipe", EXAMPLES_RECIPE)
+                .param("batch", ttt.batchSize())
+                .param("relabels", ttt.relabels())
+                .param("orders", ttt.orders());
+        for (Demonstration e : examples) {
+            b.example(e.input(), e.output());
+        }
+        tenant.ifPresent(b::tenant);
+        return b.build();
+    }
+
+    /** The key of the LoRA trained on {@code document}. */
+    AdapterKey documentKey(String baseFingerprint, String document, Optional<String> tenant) {
+        AdapterKey.Builder b = loraParams(AdapterKey.builder(baseFingerprint, AdapterKind.LORA))
+                .param("recipe", DOCUMENT_RECIPE)
+                .param("chunk", ttt.document().chunkTokens())
+                .param("passes", ttt.document().passes())
+                .document(document);
+        tenant.ifPresent(b::tenant);
+        return b.build();
+    }
+
+    private AdapterKey.Builder loraParams(AdapterKey.Builder b) {
+        return b.param("rank", ttt.rank())
+                .param("alpha", exact(ttt.alpha()))
+                .param("lr", exact(ttt.learningRate()))
+                .param("steps", ttt.steps())
+                .param("seed", ttt.seed())
+                .param(
+                        "targets",
+                        String.join(
+                                ",",
+                                targets().stream().map(TargetMatrix::shortName).toList()))
+                .param("head", ttt.head());
+    }
+
+    /** The float as written in the configuration ({@code 0.01}, not {@code 0.009999999776482582}). */
+    private static double exact(float f) {
+        return Double.parseDouble(Float.toString(f));
+    }
+
+    /** The LoRA trainer's settings, with {@code batchSize} sequences per step. */
+    LoraTrainer.Config lora(int batchSize) {
+        return new LoraTrainer.Config(
+                ttt.rank(), ttt.alpha(), targets(), ttt.head(), ttt.learningRate(), 0f, 1, batchSize, ttt.seed());
+    }
+
+    /** The ARC study's recipe on a request's demonstrations: leave-one-out tasks, augmentations, LoRA. */
+    TestTimeRecipe.Config examples() {
+        return new TestTimeRecipe.Config(lora(ttt.batchSize()), ttt.steps(), ttt.relabels(), ttt.orders(), ttt.seed());
+    }
+
+    /** Next-token prediction on a document, chunk by chunk, into a LoRA (the head included when configured). */
+    DocumentTrainer.Config document() {
+        Set<TargetMatrix> targets = EnumSet.copyOf(targets());
+        if (ttt.head()) {
+            targets.add(TargetMatrix.HEAD);
+        }
+        return new DocumentTrainer.Config(
+                DocumentTrainer.Kind.LORA,
+                ttt.document().chunkTokens(),
+                ttt.learningRate(),
+                ttt.document().passes(),
+                ttt.rank(),
+                ttt.alpha(),
+                targets,
+                ttt.seed());
+    }
+
+    /** {@code steps} optimizer steps within {@code max-wall-time}. */
+    TrainingBudget budget(int steps) {
+        return new TrainingBudget(steps, ttt.maxWallTime());
+    }
+
+    /** The configured number of steps of a training. */
+    TrainingBudget budget() {
+        return budget(ttt.steps());
+    }
+
+    private Set<TargetMatrix> targets() {
+        Set<TargetMatrix> out = EnumSet.noneOf(TargetMatrix.class);
+        for (String t : ttt.targets()) {
+            out.add(TargetMatrix.fromShortName(t));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,83 @@
+package ai.adaptserve.function.generation;
+
+import ai.adaptserve.function.adaptation.AdapterService;
+import ai.adaptserve.function.api.ApiException;
+import ai.adaptserve.function.api.BoundedBody;
+import ai.adaptserve.function.api.ErrorCodes;
+import ai.adaptserve.function.api.ErrorResponse;
+import ai.adaptserve.function.settings.AdaptServeConfig;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+/**
+ * {@code POST /v1/generate}. The body is read here, with its size limited while reading, and parsed strictly by
+ * {@link GenerateRequestParser}, so that every error names the JSON field it is about.
+ */
+@Path("/v1/generate")
+@Produces(MediaType.APPLICATION_JSON)
+public class GenerateResource {
+
+    private final GenerateService service;
+    private final GenerateRequestParser parser;
+    private final long maxBodyBytes;
+
+    GenerateResource(GenerateService service, AdaptServeConfig config) {
+        this.service = service;
+        this.parser = new GenerateRequestParser(config.limits());
+        this.maxBodyBytes = config.limits().maxBodyBytes();
+    }
+
+    @POST
+    @Blocking
+    @Operation(summary = "Generate an answer to a prompt, adapting the model to it")
+    @RequestBody(
+            required = true,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = GenerateRequest.class)))
+    @APIResponse(
+            responseCode = "200",
+            description = "The answer",
+            content = @Content(schema = @Schema(implementation = GenerateResponse.class)))
+    @APIResponse(
+            responseCode = "400",
+            description = "Malformed or invalid request; the message names the field",
+            content = @Content(schema = @Schema(implementation = ErrorResponse.class)))
+    @APIResponse(
+            responseCode = "404",
+            description = "The adapter id asked for is in no tier",
+            content = @Content(schema = @Schema(implementation = ErrorResponse.class)))
+    @APIResponse(responseCode = "413", description = "Body, prompt or document past the configured limits")
+    @APIResponse(
+            responseCode = "422",
+            description = "The adapter failed verification, or the data cannot be trained on")
+    @APIResponse(responseCode = "429", description = "Saturated; retry after the Retry-After header's seconds")
+    @APIResponse(
+            responseCode = "503",
+            description = "The model is not loaded yet, or the adapter is still training (retry after Retry-After)")
+    public GenerateResponse generate(InputStream body, @HeaderParam(AdapterService.TENANT_HEADER) String tenant) {
+        long start = System.nanoTime();
+        byte[] bytes;
+        try {
+            bytes = BoundedBody.read(body, maxBodyBytes);
+        } catch (IOException e) {
+            // The client went away or the transport gave up; either way there is no request to answer.
+            throw new ApiException(400, ErrorCodes.INVALID_REQUEST, "the request body could not be read");
+        }
+        Optional<String> namespace = AdapterService.tenant(tenant);
+        return service.generate(parser.parse(bytes), namespace, start);
+    }
+}

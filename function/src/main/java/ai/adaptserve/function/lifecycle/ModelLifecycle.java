@@ -1,0 +1,113 @@
+package ai.adaptserve.function.lifecycle;
+
+import ai.adaptserve.function.routing.TaskRouting;
+import ai.adaptserve.function.settings.AdaptServeConfig;
+import ai.adaptserve.model.BuiltinModel;
+import ai.adaptserve.model.LoadedModel;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.jboss.logging.Logger;
+
+/**
+ * Loads the base model on a background thread when the application starts, so the HTTP server answers at once
+ * (readiness DOWN, generation 503) while the weights load; closes it when the application stops.
+ */
+@ApplicationScoped
+public class ModelLifecycle {
+
+    /** DJL must never reach for the network; the native library ships in the pytorch-native-cpu jar. */
+    static final String DJL_OFFLINE = "ai.djl.offline";
+
+    private static final Logger LOG = Logger.getLogger(ModelLifecycle.class);
+
+    private final AdaptServeConfig config;
+    private final ModelHolder holder;
+    private final Event<ModelReady> ready;
+    private final TaskRouting routing;
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    ModelLifecycle(AdaptServeConfig config, ModelHolder holder, Event<ModelReady> ready, TaskRouting routing) {
+        this.config = config;
+        this.routing = routing;
+        this.holder = holder;
+        this.ready = ready;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (System.getProperty(DJL_OFFLINE) == null) {
+            System.setProperty(DJL_OFFLINE, "true");
+        }
+        String source = config.model()
+                .path()
+                .map(Path::toString)
+                .orElse("the built-in model (" + config.model().cacheDir() + ")");
+        holder.loading(source);
+        Thread thread = new Thread(() -> load(source), "adaptserve-model-loader");
+        thread.setDaemon(true);
+        // DJL finds its engines with ServiceLoader on the context class loader: make it the application's.
+        thread.setContextClassLoader(ModelLifecycle.class.getClassLoader());
+        thread.start();
+    }
+
+    private void load(String source) {
+        long start = System.nanoTime();
+        LOG.infof("Loading %s", source);
+        try {
+            Path dir = config.model()
+                    .path()
+                    .orElseGet(() -> BuiltinModel.materialize(config.model().cacheDir()));
+            LoadedModel model = LoadedModel.load(dir);
+            routing.load(dir, model); // before readiness, so that the first request is routed
+            ServedModel served = ServedModel.of(model);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            if (!holder.loaded(served, took)) {
+                model.close();
+                return;
+            }
+            LOG.infof(
+                    "Model %s ready in %d ms (fingerprint %s, context %d tokens)",
+                    served.name(), took.toMillis(), served.fingerprint(), served.contextLength());
+        } catch (Throwable e) {
+            fail(source, e);
+            return;
+        }
+        try {
+            holder.ready().ifPresent(served -> ready.fire(new ModelReady(served)));
+        } catch (RuntimeException e) {
+            LOG.warn("Work after loading the model failed; the model serves regardless", e);
+        }
+    }
+
+    private void fail(String source, Throwable e) {
+        String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        LOG.errorf(e, "Failed to load %s", source);
+        holder.failed(source, reason);
+        if (e instanceof VirtualMachineError vme) {
+            throw vme;
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        try {
+            holder.shutdown(SHUTDOWN_GRACE).ifPresent(model -> {
+                if (holder.leases() > 0) {
+                    // Freeing native memory under a running generation could crash the JVM; the process is ending.
+                    LOG.warnf("Not closing the model: %d generations still running", holder.leases());
+                    return;
+                }
+                try {
+                    model.resources().close();
+                } catch (Exception e) {
+                    LOG.warn("Closing the model failed", e);
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

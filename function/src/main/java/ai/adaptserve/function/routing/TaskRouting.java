@@ -1,0 +1,152 @@
+package ai.adaptserve.function.routing;
+
+import ai.adaptserve.function.api.ApiException;
+import ai.adaptserve.function.settings.AdaptServeConfig;
+import ai.adaptserve.model.BuiltinModel;
+import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.adapter.MalformedAdapterException;
+import ai.adaptserve.model.adapter.ZVector;
+import ai.adaptserve.model.experts.ExpertSet;
+import ai.adaptserve.model.generate.Prefill;
+import ai.adaptserve.model.generate.PromptTokens;
+import ai.adaptserve.model.route.MalformedRouterException;
+import ai.adaptserve.model.route.TaskRouter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The served model's SVF experts and task router (Transformer²'s first pass): a prompt is classified into a task
+ * family with a confidence; at or above the router's threshold the family's expert z-vector answers, below it the
+ * base model does, decoding on from the router's own pass over the prompt. A request's {@code task} skips the
+ * classifier, and so does a request whose examples, document or adapter id fix the adapter. Both are read when the
+ * model loads, from
+ * {@code adaptserve.model.experts} / {@code adaptserve.model.router} or, by default, from {@code experts/} and
+ * {@code router.safetensors} beside the checkpoint; every file is verified against the model, and a model without
+ * them is served without routing.
+ */
+@ApplicationScoped
+public class TaskRouting {
+    private static final Logger LOG = Logger.getLogger(TaskRouting.class);
+
+    /**
+     * What was decided for one prompt.
+     *
+     * @param label the task family, if any
+     * @param confidence the classifier's probability of its best family, or 1 where the request decided
+     * @param source {@code classifier}, {@code request}, or {@code none} (nothing to route with)
+     * @param expert the family's expert, when it is to answer
+     * @param prefill when the classifier ran: its pass over the prompt under the base model, which the caller owns
+     *     (closes, or answers the same prompt with the base model from: {@code LoadedModel.generate(Prefill, …)})
+     */
+    public record Decision(
+            Optional<String> label,
+            double confidence,
+            String source,
+            Optional<ZVector> expert,
+            Optional<Prefill> prefill) {
+        public static final Decision NONE =
+                new Decision(Optional.empty(), 0, "none", Optional.empty(), Optional.empty());
+    }
+
+    private record Loaded(String fingerprint, ExpertSet experts, Optional<TaskRouter> router) {}
+
+    private final AdaptServeConfig.Model config;
+    private final MeterRegistry registry;
+    private volatile Optional<Loaded> loaded = Optional.empty();
+
+    TaskRouting(AdaptServeConfig config, MeterRegistry registry) {
+        this.config = config.model();
+        this.registry = registry;
+    }
+
+    /** Reads the experts and router of {@code model} (in {@code modelDir}); logs and serves without them on failure. */
+    public void load(Path modelDir, LoadedModel model) {
+        Path expertsDir = config.experts().orElse(modelDir.resolve(BuiltinModel.EXPERTS_DIR));
+        Path routerFile = config.router().orElse(modelDir.resolve(BuiltinModel.ROUTER_FILE));
+        try {
+            ExpertSet experts =
+                    Files.isDirectory(expertsDir) ? ExpertSet.load(expertsDir, model) : new ExpertSet(Map.of());
+            Optional<TaskRouter> router = Optional.empty();
+            if (Files.isRegularFile(routerFile)) {
+                TaskRouter r = TaskRouter.load(routerFile, model);
+                router = Optional.of(
+                        config.routerThreshold().map(r::withThreshold).orElse(r));
+            }
+            loaded = Optional.of(new Loaded(model.fingerprint(), experts, router));
+            LOG.infof(
+                    "Task routing: %d experts %s, router %s",
+                    experts.size(),
+                    experts.families(),
+                    router.map(r -> "threshold " + r.threshold()).orElse("absent"));
+        } catch (IOException | MalformedAdapterException | MalformedRouterException | RuntimeException e) {
+            loaded = Optional.empty();
+            LOG.errorf(e, "Experts or router of %s unusable; serving without task routing", modelDir);
+        }
+    }
+
+    /** The families that have an expert. */
+    public List<String> families() {
+        return loaded.map(l -> l.experts().families()).orElse(List.of());
+    }
+
+    /**
+     * The decision for a request whose adapter the request itself fixes (by its examples, document, adapter id or
+     * {@code none}): the router does not run, and no expert is chosen; the request's {@code task}, if any, is reported
+     * as sent.
+     */
+    public Decision requested(Optional<String> task) {
+        count(task.orElse("none"), "request");
+        return new Decision(task, 1.0, "request", Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The decision for {@code prompt} (as the model will see it): the request's {@code task} if given (400 naming
+     * {@code task} when no expert has that family), else the router's, else none. The router reads the features of a
+     * {@link LoadedModel#prefill} of the prompt and hands the prefill on in the decision.
+     */
+    public Decision decide(LoadedModel model, PromptTokens prompt, Optional<String> task) {
+        Optional<Loaded> l = loaded.filter(x -> x.fingerprint().equals(model.fingerprint()));
+        if (task.isPresent()) {
+            Optional<ZVector> expert = l.flatMap(x -> x.experts().expert(task.get()));
+            if (expert.isEmpty()) {
+                throw ApiException.invalid("task " + task.get() + " has no expert on this model; known: " + families());
+            }
+            count(task.get(), "request");
+            return new Decision(task, 1.0, "request", expert, Optional.empty());
+        }
+        if (l.isEmpty() || l.get().router().isEmpty()) {
+            return Decision.NONE;
+        }
+        Prefill prefill = model.prefill(prompt);
+        try {
+            TaskRouter.Route r = l.get().router().get().route(model, prefill);
+            count(r.label().orElse("none"), "classifier");
+            return new Decision(
+                    r.label(),
+                    r.confidence(),
+                    "classifier",
+                    r.label().flatMap(l.get().experts()::expert),
+                    Optional.of(prefill));
+        } catch (RuntimeException e) {
+            prefill.close();
+            throw e;
+        }
+    }
+
+    private void count(String label, String source) {
+        Counter.builder("adaptserve.route")
+                .description("Requests by task family and by who chose it (classifier or request)")
+                .tag("label", label)
+                .tag("source", source)
+                .register(registry)
+                .increment();
+    }
+}

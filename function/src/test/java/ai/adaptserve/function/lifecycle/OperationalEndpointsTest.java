@@ -1,0 +1,101 @@
+package ai.adaptserve.function.lifecycle;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.startsWith;
+
+import ai.adaptserve.function.ModelReady;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Health, models, metrics and OpenAPI, once the model is loaded. */
+@QuarkusTest
+class OperationalEndpointsTest {
+
+    @BeforeEach
+    void modelLoaded() {
+        ModelReady.await();
+    }
+
+    @Test
+    void ready_modelLoaded_up() {
+        // When readiness is asked for after the model loaded
+        given().when()
+                .get("/q/health/ready")
+                // Then it is UP, with the model's check
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.find { it.name == 'model' }.status", equalTo("UP"));
+    }
+
+    @Test
+    void live_up() {
+        // When liveness is asked for, then it is UP
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void models_loaded_listsBase() {
+        // When the models are listed
+        given().when()
+                .get("/v1/models")
+                // Then the base model is there with its fingerprint and context length
+                .then()
+                .statusCode(200)
+                .contentType(ContentType.JSON)
+                .body("data", hasSize(1))
+                .body("data[0].id", equalTo("base"))
+                .body("data[0].fingerprint.length()", greaterThan(0))
+                .body("data[0].context_length", greaterThan(0));
+    }
+
+    @Test
+    void metrics_afterRequests_showOwnMeters() {
+        // Given one answered and one refused generate request
+        given().contentType(ContentType.JSON)
+                .body(Map.of("prompt", "Hi", "max_tokens", 2))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(200);
+        given().contentType(ContentType.JSON)
+                .body("{}")
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(400);
+
+        // When the metrics are scraped
+        given().when()
+                .get("/q/metrics")
+                // Then the request counter (by outcome), generation timer and token counter are there
+                .then()
+                .statusCode(200)
+                .body(containsString("adaptserve_requests_total{"))
+                .body(containsString("outcome=\"ok\""))
+                .body(containsString("outcome=\"invalid_request\""))
+                .body(containsString("adaptserve_generation_seconds_count"))
+                .body(containsString("adaptserve_tokens_generated_total"))
+                .body(containsString("adaptserve_generations_active"));
+    }
+
+    @Test
+    void openapi_describesGenerate() {
+        // When the OpenAPI document is fetched, then it describes /v1/generate and /v1/adapters/{id}
+        given().accept("application/json")
+                .when()
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
+                .body("openapi", startsWith("3."))
+                .body("paths.'/v1/generate'.post.summary", containsString("Generate"))
+                .body("paths.'/v1/adapters/{id}'.get.summary", containsString("metadata"));
+    }
+}
