@@ -3,6 +3,7 @@ package ai.adaptserve.function.adapter;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.api.ErrorResponse;
+import ai.adaptserve.function.auth.Caller;
 import ai.adaptserve.function.model.ModelHolder;
 import ai.adaptserve.function.model.ServedModel;
 import ai.adaptserve.model.adapter.Adapter;
@@ -16,10 +17,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +65,7 @@ public class AdaptersResource {
             content = @Content(schema = @Schema(implementation = ErrorResponse.class)))
     @APIResponse(responseCode = "422", description = "The stored adapter failed verification")
     @APIResponse(responseCode = "503", description = "The model is not loaded yet")
-    public AdapterInfo get(@PathParam("id") String id, @HeaderParam(AdapterService.TENANT_HEADER) String tenantHeader) {
+    public AdapterInfo get(@PathParam("id") String id, @Context ContainerRequestContext request) {
         if (!AdapterService.isId(id)) {
             throw new ApiException(
                     400,
@@ -71,7 +73,7 @@ public class AdaptersResource {
                     "id must be sha256: followed by 64 lower-case hex digits, got "
                             + (id.length() > 80 ? "\"" + id.substring(0, 77) + "…\"" : "\"" + id + "\""));
         }
-        Optional<String> tenant = AdapterService.tenant(tenantHeader);
+        Optional<String> tenant = Caller.tenant(request);
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
             AdapterService.Resolved r =
