@@ -2,8 +2,8 @@ package ai.adaptserve.function.auth;
 
 import ai.adaptserve.function.config.AdaptServeConfig;
 import io.quarkus.runtime.configuration.ConfigurationException;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -17,7 +17,7 @@ import java.util.Set;
  * service is then open). A presented key is hashed with SHA-256 and compared with every configured hash in constant
  * time, so neither the answer's content nor its timing tells how much of a guess was right.
  */
-@ApplicationScoped
+@Singleton
 public class ApiKeys {
 
     static final String KEYS_FILE = "adaptserve.auth.keys-file";

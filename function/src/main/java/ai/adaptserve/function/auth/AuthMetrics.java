@@ -2,12 +2,12 @@ package ai.adaptserve.function.auth;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.EnumMap;
 import java.util.Map;
 
 /** {@code adaptserve_auth_rejected_total{reason}}: API requests refused before they were read. */
-@ApplicationScoped
+@Singleton
 public class AuthMetrics {
 
     public static final String REJECTED = "adaptserve.auth.rejected";

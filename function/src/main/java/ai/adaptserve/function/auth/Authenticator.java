@@ -37,7 +37,11 @@ public class Authenticator {
         this.metrics = metrics;
     }
 
-    /** Reads the keys at start-up (a malformed file stops it) and says whether the service is open. */
+    /**
+     * Says at start-up whether the service is open. Observing start-up creates this bean and so its dependencies
+     * ({@code @Singleton}, no proxies): a malformed keys file or a bad rate stops start-up, and the rejection counters
+     * exist from the start.
+     */
     void onStart(@Observes StartupEvent event) {
         if (!keys.enabled()) {
             LOG.warnf(

@@ -183,6 +183,7 @@ class AuthProfileTest {
 
         given().when().get("/q/health/live").then().statusCode(200);
         given().when().get("/q/health/ready").then().statusCode(200);
+        given().when().get("/q/openapi").then().statusCode(200);
         given().when()
                 .get("/q/metrics")
                 .then()

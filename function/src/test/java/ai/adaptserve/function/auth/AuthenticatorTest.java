@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.adaptserve.function.api.ApiException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,6 +118,16 @@ class AuthenticatorTest {
         }
         ApiException e = assertThrows(ApiException.class, () -> open.authenticate(null, "../etc"));
         assertEquals(400, e.status());
+    }
+
+    @Test
+    void badRateOrBurst_configurationErrorNamingTheKey() {
+        for (double rate : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            var e = assertThrows(ConfigurationException.class, () -> new RateLimiter(rate, 5, now::get));
+            assertTrue(e.getMessage().startsWith("adaptserve.auth.rate-per-second"), e.getMessage());
+        }
+        var e = assertThrows(ConfigurationException.class, () -> new RateLimiter(1, 0, now::get));
+        assertTrue(e.getMessage().startsWith("adaptserve.auth.burst"), e.getMessage());
     }
 
     @Test
