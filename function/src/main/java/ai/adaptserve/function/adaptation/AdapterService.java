@@ -24,7 +24,7 @@ import java.util.Optional;
  *   <li>{@link TttRecipes} — {@code adaptserve.ttt.*} as trainer configurations and as the keys they train under;
  *   <li>{@link ForwardPassDecoder} — parsing adapter files, for the cache's memory tier;
  *   <li>{@link TrainingWarmUp} — the engine's one-time training set-up, at start;
- *   <li>{@link Tenants}, {@link AdapterMetadata} — the tenant header, and the metadata stored with adapters.
+ *   <li>{@link AdapterMetadata} — the metadata stored with adapters (the tenant comes from {@code function.auth.Caller}).
  * </ul>
  *
  * The id and tenant formats are the cache's ({@link AdapterKey#isId}, {@link AdapterKey#isTenant}).
@@ -34,8 +34,6 @@ public class AdapterService {
 
     /** Prompts {@code in: <x>\nout: }, answers end with a line break (a {@link Resolved#promptFormat()}). */
     public static final String FORMAT_IN_OUT = AdapterMetadata.FORMAT_IN_OUT;
-    /** The header that puts a request's adapters in a tenant's namespace. */
-    public static final String TENANT_HEADER = Tenants.HEADER;
 
     private final AdapterLookup lookup;
     private final TestTimeTraining training;
@@ -80,11 +78,6 @@ public class AdapterService {
     /** Whether {@code s} is a well-formed adapter id: {@code sha256:} and 64 lower-case hex digits. */
     public static boolean isId(String s) {
         return AdapterKey.isId(s);
-    }
-
-    /** The tenant of an {@value #TENANT_HEADER} header value; 400 naming the header when it is malformed. */
-    public static Optional<String> tenant(String header) {
-        return Tenants.fromHeader(header);
     }
 
     /**

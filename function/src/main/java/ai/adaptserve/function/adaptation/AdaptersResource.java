@@ -4,6 +4,7 @@ import ai.adaptserve.cache.AdapterKey;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.api.ErrorResponse;
+import ai.adaptserve.function.auth.Caller;
 import ai.adaptserve.function.lifecycle.ModelHolder;
 import ai.adaptserve.function.lifecycle.ServedModel;
 import ai.adaptserve.model.adapter.Adapter;
@@ -17,10 +18,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +66,7 @@ public class AdaptersResource {
             content = @Content(schema = @Schema(implementation = ErrorResponse.class)))
     @APIResponse(responseCode = "422", description = "The stored adapter failed verification")
     @APIResponse(responseCode = "503", description = "The model is not loaded yet")
-    public AdapterInfo get(@PathParam("id") String id, @HeaderParam(Tenants.HEADER) String tenantHeader) {
+    public AdapterInfo get(@PathParam("id") String id, @Context ContainerRequestContext request) {
         if (!AdapterKey.isId(id)) {
             throw new ApiException(
                     400,
@@ -72,7 +74,7 @@ public class AdaptersResource {
                     "id must be sha256: followed by 64 lower-case hex digits, got "
                             + (id.length() > 80 ? "\"" + id.substring(0, 77) + "…\"" : "\"" + id + "\""));
         }
-        Optional<String> tenant = Tenants.fromHeader(tenantHeader);
+        Optional<String> tenant = Caller.tenant(request);
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
             AdapterService.Resolved r =

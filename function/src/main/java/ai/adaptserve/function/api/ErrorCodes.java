@@ -6,6 +6,13 @@ public final class ErrorCodes {
 
     /** 400: the body is not JSON. */
     public static final String INVALID_JSON = "invalid_json";
+    /**
+     * 401: no API key, or one that is not in {@code adaptserve.auth.keys-file}; sent with
+     * {@code WWW-Authenticate: Bearer}.
+     */
+    public static final String UNAUTHORIZED = "unauthorized";
+    /** 429: the API key is over {@code adaptserve.auth.rate-per-second}; retry after {@code Retry-After} seconds. */
+    public static final String RATE_LIMITED = "rate_limited";
     /** 400: a field is missing, unknown, of the wrong type or out of range; the message names it. */
     public static final String INVALID_REQUEST = "invalid_request";
     /**
@@ -50,6 +57,7 @@ public final class ErrorCodes {
     public static String forStatus(int status) {
         return switch (status) {
             case 400 -> INVALID_REQUEST;
+            case 401 -> UNAUTHORIZED;
             case 404 -> NOT_FOUND;
             case 405 -> METHOD_NOT_ALLOWED;
             case 406 -> NOT_ACCEPTABLE;
@@ -66,6 +74,7 @@ public final class ErrorCodes {
     public static String messageForStatus(int status) {
         return switch (status) {
             case 400 -> "bad request";
+            case 401 -> "an API key is required";
             case 404 -> "no such resource";
             case 405 -> "method not allowed on this resource";
             case 406 -> "no acceptable media type; this API produces application/json";

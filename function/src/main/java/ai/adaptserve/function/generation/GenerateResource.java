@@ -1,16 +1,17 @@
 package ai.adaptserve.function.generation;
 
-import ai.adaptserve.function.adaptation.AdapterService;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.api.BoundedBody;
 import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.api.ErrorResponse;
+import ai.adaptserve.function.auth.Caller;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,7 +69,7 @@ public class GenerateResource {
     @APIResponse(
             responseCode = "503",
             description = "The model is not loaded yet, or the adapter is still training (retry after Retry-After)")
-    public GenerateResponse generate(InputStream body, @HeaderParam(AdapterService.TENANT_HEADER) String tenant) {
+    public GenerateResponse generate(InputStream body, @Context ContainerRequestContext request) {
         long start = System.nanoTime();
         byte[] bytes;
         try {
@@ -77,7 +78,7 @@ public class GenerateResource {
             // The client went away or the transport gave up; either way there is no request to answer.
             throw new ApiException(400, ErrorCodes.INVALID_REQUEST, "the request body could not be read");
         }
-        Optional<String> namespace = AdapterService.tenant(tenant);
+        Optional<String> namespace = Caller.tenant(request);
         return service.generate(parser.parse(bytes), namespace, start);
     }
 }

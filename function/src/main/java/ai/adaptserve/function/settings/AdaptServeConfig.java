@@ -33,6 +33,9 @@ public interface AdaptServeConfig {
     /** Adapters once they are in the cache. */
     Adapters adapters();
 
+    /** API keys, the tenant each one acts for, and how fast each key may call. */
+    Auth auth();
+
     /** The base model. */
     interface Model {
         /**
@@ -236,5 +239,24 @@ public interface AdaptServeConfig {
          * the cache's memory tier, once, bounded by {@code adaptserve.cache.memory.max-bytes} (deprecated).
          */
         Optional<MemorySize> parsedCacheBytes();
+    }
+
+    /** API keys, the tenant each one acts for, and how fast each key may call. */
+    interface Auth {
+        /**
+         * The API keys, one line per key: {@code <tenant> <sha256-hex-of-key> [admin]}; {@code #} starts a comment,
+         * blank lines are skipped; read at start-up, and a malformed line stops it. When set, every request to the API
+         * needs {@code Authorization: Bearer <key>} and acts for the key's tenant ({@code X-Tenant} counts for admin
+         * keys only). When absent, the service is open and {@code X-Tenant} picks the tenant.
+         */
+        Optional<Path> keysFile();
+
+        /** Requests per second one key may make, on average; past that it is answered 429 with {@code Retry-After}. */
+        @WithDefault("10")
+        double ratePerSecond();
+
+        /** Requests one key may make at once before {@code rate-per-second} applies (its token bucket's size). */
+        @WithDefault("20")
+        int burst();
     }
 }
