@@ -107,4 +107,14 @@ public final class CommandArgs {
         }
         return x;
     }
+
+    /**
+     * What a command's {@code main} does with its exit code: returns normally on 0 (the JVM ends when its work does)
+     * and ends the JVM with the code otherwise, so that scripts see the failure.
+     */
+    public static void exitWith(int code) {
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package ai.adaptserve.lab.eval;
 
+import ai.adaptserve.lab.cli.CommandArgs;
 import ai.adaptserve.lab.eval.DocumentReport.Answer;
 import ai.adaptserve.lab.eval.DocumentReport.Row;
 import ai.adaptserve.lab.eval.DocumentReport.Summary;
@@ -135,10 +136,7 @@ public final class DocumentEval {
      * progress to stdout, the summary JSON to {@code --out} (or stdout).
      */
     public static void main(String[] args) {
-        int code = DocumentEvalCommand.run(args, System.out, System.err);
-        if (code != 0) {
-            System.exit(code);
-        }
+        CommandArgs.exitWith(DocumentEvalCommand.run(args, System.out, System.err));
     }
 
     static Row evaluate(LoadedModel model, DocumentTask doc, Config cfg, int contBudget) {

@@ -46,10 +46,7 @@ public final class TrainExperts {
     private TrainExperts() {}
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        if (code != 0) {
-            System.exit(code);
-        }
+        CommandArgs.exitWith(run(args, System.out, System.err));
     }
 
     /** Runs the command; returns the exit code (0 done, 1 failed, 2 bad arguments). */

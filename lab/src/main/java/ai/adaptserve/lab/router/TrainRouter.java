@@ -279,10 +279,7 @@ public final class TrainRouter {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        if (code != 0) {
-            System.exit(code);
-        }
+        CommandArgs.exitWith(run(args, System.out, System.err));
     }
 
     private static final List<String> OPTIONS = List.of(

@@ -1,5 +1,6 @@
 package ai.adaptserve.lab.tasks;
 
+import ai.adaptserve.lab.cli.CommandArgs;
 import ai.adaptserve.model.Sha256;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -178,10 +179,7 @@ public final class TaskSuite {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        if (code != 0) {
-            System.exit(code);
-        }
+        CommandArgs.exitWith(run(args, System.out, System.err));
     }
 
     static final String USAGE =
