@@ -17,20 +17,9 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.errorcategory.BasicTemplateErrorCategory;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.loader.ResourceNotFoundException;
-import com.hubspot.jinjava.tree.ExpressionNode;
 import com.hubspot.jinjava.tree.Node;
-import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.tree.TreeParser;
-import com.hubspot.jinjava.tree.parse.ExpressionToken;
-import com.hubspot.jinjava.tree.parse.NoteToken;
-import com.hubspot.jinjava.tree.parse.TagToken;
-import com.hubspot.jinjava.tree.parse.TextToken;
-import com.hubspot.jinjava.tree.parse.Token;
-import com.hubspot.jinjava.tree.parse.TokenScanner;
-import com.hubspot.jinjava.tree.parse.UnclosedToken;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -44,8 +33,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import jinjava.javax.el.CompositeELResolver;
 
 /**
@@ -115,8 +102,6 @@ public final class ChatTemplate {
     private static final String FUNCTION_MARKER = "<function>";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern FILTER_USE = Pattern.compile("\\|\\s*([A-Za-z_][A-Za-z0-9_]*)");
-    private static final Pattern TEST_USE = Pattern.compile("\\bis\\s+(?:not\\s+)?([A-Za-z_][A-Za-z0-9_]*)");
 
     /**
      * Bounds on one render.
@@ -164,7 +149,7 @@ public final class ChatTemplate {
         this.clock = clock;
         this.limits = limits;
         this.jinjava = engine(limits);
-        this.normalized = lstripBlocks(jinja2Source(template), jinjava.getGlobalConfig());
+        this.normalized = JinjaSource.lstripBlocks(JinjaSource.jinja2Source(template), jinjava.getGlobalConfig());
         validate();
     }
 
@@ -182,10 +167,10 @@ public final class ChatTemplate {
     public static Optional<ChatTemplate> load(Path checkpointDir) {
         Path config = checkpointDir.resolve(TOKENIZER_CONFIG);
         Path separate = checkpointDir.resolve(CHAT_TEMPLATE_FILE);
-        JsonNode root = Files.isRegularFile(config) ? readConfig(config) : JSON.createObjectNode();
-        Map<String, Object> tokens = specialTokens(root, config);
+        JsonNode root = Files.isRegularFile(config) ? TokenizerConfigFile.readConfig(config) : JSON.createObjectNode();
+        Map<String, Object> tokens = TokenizerConfigFile.specialTokens(root, config);
         if (Files.isRegularFile(separate)) {
-            String text = readTemplateFile(separate);
+            String text = TokenizerConfigFile.readTemplateFile(separate);
             return Optional.of(new ChatTemplate(
                     separate.toString(), text, tokens, List.of(), Clock.systemDefaultZone(), Limits.DEFAULT));
         }
@@ -194,7 +179,7 @@ public final class ChatTemplate {
         }
         return Optional.of(new ChatTemplate(
                 config.toString(),
-                templateField(root, config),
+                TokenizerConfigFile.templateField(root, config),
                 tokens,
                 List.of(),
                 Clock.systemDefaultZone(),
@@ -207,14 +192,14 @@ public final class ChatTemplate {
      * @throws ChatTemplateException naming the file when it has no {@code chat_template} or it is malformed
      */
     public static ChatTemplate fromTokenizerConfig(Path tokenizerConfig) {
-        JsonNode root = readConfig(tokenizerConfig);
+        JsonNode root = TokenizerConfigFile.readConfig(tokenizerConfig);
         if (!root.hasNonNull("chat_template")) {
             throw invalid(tokenizerConfig.toString(), "has no chat_template");
         }
         return new ChatTemplate(
                 tokenizerConfig.toString(),
-                templateField(root, tokenizerConfig),
-                specialTokens(root, tokenizerConfig),
+                TokenizerConfigFile.templateField(root, tokenizerConfig),
+                TokenizerConfigFile.specialTokens(root, tokenizerConfig),
                 List.of(),
                 Clock.systemDefaultZone(),
                 Limits.DEFAULT);
@@ -446,7 +431,7 @@ public final class ChatTemplate {
             }
             Set<String> filters = new LinkedHashSet<>();
             Set<String> tests = new LinkedHashSet<>();
-            collectNames(root, filters, tests);
+            JinjaSource.collectNames(root, filters, tests, source);
             for (String f : filters) {
                 if (jinjava.getGlobalContext().getFilter(f) == null) {
                     throw invalid(
@@ -462,121 +447,6 @@ public final class ChatTemplate {
         } catch (StackOverflowError e) {
             throw invalid(source, "chat_template nests too deeply to parse");
         }
-    }
-
-    /**
-     * Jinja2's lexer turns every newline sequence of the source into {@code \n} and, with {@code
-     * keep_trailing_newline=False}, drops one newline at the very end of the source.
-     */
-    static String jinja2Source(String template) {
-        String s = template.replace("\r\n", "\n").replace('\r', '\n');
-        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
-    }
-
-    /**
-     * Jinja2's {@code lstrip_blocks}: spaces and tabs from the start of a line up to a block tag or comment are
-     * removed; elsewhere ({@code {{ x }} {% if %}}) they stay. Jinjava's option strips them before every tag, which
-     * would join words a template separates. Works on Jinjava's own tokens, so only text between tags changes.
-     */
-    static String lstripBlocks(String source, JinjavaConfig config) {
-        List<Token> tokens = new ArrayList<>();
-        new TokenScanner(source, config).forEachRemaining(tokens::add);
-        StringBuilder out = new StringBuilder(source.length());
-        for (int i = 0; i < tokens.size(); i++) {
-            String image = tokens.get(i).getImage();
-            boolean beforeBlock = i + 1 < tokens.size()
-                    && (tokens.get(i + 1) instanceof TagToken || tokens.get(i + 1) instanceof NoteToken)
-                    && !tokens.get(i + 1).getImage().startsWith("{%+");
-            if (tokens.get(i) instanceof TextToken && !(tokens.get(i) instanceof UnclosedToken) && beforeBlock) {
-                int k = image.length();
-                while (k > 0 && (image.charAt(k - 1) == ' ' || image.charAt(k - 1) == '\t')) {
-                    k--;
-                }
-                boolean lineStart = k == 0 ? i == 0 : image.charAt(k - 1) == '\n';
-                if (lineStart) {
-                    image = image.substring(0, k);
-                }
-            }
-            out.append(image);
-        }
-        return out.toString();
-    }
-
-    private void collectNames(Node node, Set<String> filters, Set<String> tests) {
-        String expression = null;
-        if (node instanceof ExpressionNode && node.getMaster() instanceof ExpressionToken t) {
-            expression = t.getExpr();
-        } else if (node instanceof TagNode tag) {
-            expression = tag.getHelpers();
-            if ("for".equals(tag.getName()) && hasLoopFilter(expression)) {
-                // Jinjava reads "for x in xs if c" as "for x in (xs if c)": every item, not the filtered ones.
-                throw invalid(
-                        source,
-                        "chat_template line " + node.getLineNumber() + ": loop filters ({% for x in xs if test %}) are"
-                                + " not supported by this engine; use selectattr/rejectattr or an if inside the loop");
-            }
-            if ("filter".equals(tag.getName())) {
-                expression = "|" + expression.strip();
-            }
-        }
-        if (expression != null) {
-            String code = withoutStrings(expression);
-            Matcher f = FILTER_USE.matcher(code);
-            while (f.find()) {
-                filters.add(f.group(1));
-            }
-            Matcher t = TEST_USE.matcher(code);
-            while (t.find()) {
-                tests.add(t.group(1));
-            }
-        }
-        for (Node child : node.getChildren()) {
-            collectNames(child, filters, tests);
-        }
-    }
-
-    /** Whether a for tag's helpers end in a loop filter: an {@code if} at the top level with no {@code else}. */
-    static boolean hasLoopFilter(String helpers) {
-        String code = withoutStrings(helpers);
-        int depth = 0;
-        boolean pendingIf = false;
-        Matcher m = Pattern.compile("[()\\[\\]{}]|\\b(?:if|else)\\b").matcher(code);
-        while (m.find()) {
-            switch (m.group()) {
-                case "(", "[", "{" -> depth++;
-                case ")", "]", "}" -> depth--;
-                case "if" -> pendingIf |= depth == 0;
-                default -> {
-                    if (depth == 0) {
-                        pendingIf = false;
-                    }
-                }
-            }
-        }
-        return pendingIf;
-    }
-
-    /** The expression with its string literals blanked, so that "a|b" inside quotes is not taken for a filter. */
-    static String withoutStrings(String expression) {
-        StringBuilder out = new StringBuilder(expression.length());
-        char quote = 0;
-        for (int i = 0; i < expression.length(); i++) {
-            char c = expression.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                    out.append(c);
-                }
-            } else {
-                if (c == '\'' || c == '"') {
-                    quote = c;
-                }
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 
     /**
@@ -657,124 +527,10 @@ public final class ChatTemplate {
         return m.length() > MAX_MESSAGE_CHARS ? m.substring(0, MAX_MESSAGE_CHARS) + "…" : m;
     }
 
-    private static ChatTemplateException invalid(String source, String message) {
+    static ChatTemplateException invalid(String source, String message) {
         return new ChatTemplateException(Reason.INVALID_TEMPLATE, source, message);
     }
 
     // ---------------------------------------------------------------- tokenizer_config.json
 
-    private static JsonNode readConfig(Path file) {
-        try {
-            long size = Files.size(file);
-            if (size > MAX_CONFIG_BYTES) {
-                throw invalid(file.toString(), "is " + size + " bytes; the limit is " + MAX_CONFIG_BYTES);
-            }
-            JsonNode root = JSON.readTree(file.toFile());
-            if (root == null || !root.isObject()) {
-                throw invalid(file.toString(), "is not a JSON object");
-            }
-            return root;
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new ChatTemplateException(
-                    Reason.INVALID_TEMPLATE, file.toString(), "is not valid JSON: " + clean(e.getOriginalMessage()), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
-
-    private static String readTemplateFile(Path file) {
-        try {
-            long size = Files.size(file);
-            if (size > MAX_TEMPLATE_CHARS * 4L) {
-                throw invalid(file.toString(), "is " + size + " bytes; the limit is " + MAX_TEMPLATE_CHARS * 4L);
-            }
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            if (text.length() > MAX_TEMPLATE_CHARS) {
-                throw invalid(
-                        file.toString(), "has " + text.length() + " characters; the limit is " + MAX_TEMPLATE_CHARS);
-            }
-            return text;
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw invalid(file.toString(), "is not UTF-8 text");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
-
-    /** {@code chat_template}: a string, or a list of {@code {name, template}} of which "default" is used. */
-    private static String templateField(JsonNode root, Path file) {
-        JsonNode t = root.get("chat_template");
-        String text;
-        if (t.isTextual()) {
-            text = t.asText();
-        } else if (t.isArray()) {
-            List<String> names = new ArrayList<>();
-            text = null;
-            for (JsonNode entry : t) {
-                if (!entry.isObject()
-                        || !entry.path("name").isTextual()
-                        || !entry.path("template").isTextual()) {
-                    throw invalid(
-                            file.toString(), "chat_template entries must be objects with a name and a template string");
-                }
-                names.add(entry.get("name").asText());
-                if (DEFAULT_NAME.equals(entry.get("name").asText())) {
-                    text = entry.get("template").asText();
-                }
-            }
-            if (text == null) {
-                throw invalid(
-                        file.toString(),
-                        "chat_template has no template named '" + DEFAULT_NAME + "' (it has "
-                                + clean(String.join(", ", names)) + ")");
-            }
-        } else {
-            throw invalid(file.toString(), "chat_template must be a string or a list of {name, template}");
-        }
-        if (text.length() > MAX_TEMPLATE_CHARS) {
-            throw invalid(
-                    file.toString(),
-                    "chat_template has " + text.length() + " characters; the limit is " + MAX_TEMPLATE_CHARS);
-        }
-        return text;
-    }
-
-    /** The special tokens as transformers' {@code special_tokens_map}: strings, AddedToken objects read as content. */
-    private static Map<String, Object> specialTokens(JsonNode root, Path file) {
-        Map<String, Object> out = new HashMap<>();
-        for (String field : SPECIAL_TOKENS) {
-            String text = tokenText(root.get(field), field, file);
-            if (text != null) {
-                out.put(field, text);
-            }
-        }
-        JsonNode extra = root.get("additional_special_tokens");
-        if (extra != null && !extra.isNull()) {
-            if (!extra.isArray()) {
-                throw invalid(file.toString(), "additional_special_tokens must be a list");
-            }
-            List<String> list = new ArrayList<>();
-            for (JsonNode n : extra) {
-                String text = tokenText(n, "additional_special_tokens", file);
-                if (text != null) {
-                    list.add(text);
-                }
-            }
-            out.put("additional_special_tokens", List.copyOf(list));
-        }
-        return Map.copyOf(out);
-    }
-
-    private static String tokenText(JsonNode n, String field, Path file) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (n.isTextual()) {
-            return n.asText();
-        }
-        if (n.isObject() && n.path("content").isTextual()) {
-            return n.get("content").asText();
-        }
-        throw invalid(file.toString(), field + " must be a string or an object with a \"content\" string");
-    }
 }

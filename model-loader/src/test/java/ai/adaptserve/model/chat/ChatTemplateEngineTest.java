@@ -54,12 +54,12 @@ class ChatTemplateEngineTest {
     void lstripBlocksOnlyAtALineStart() {
         com.hubspot.jinjava.JinjavaConfig config =
                 com.hubspot.jinjava.JinjavaConfig.newBuilder().build();
-        assertEquals("a\n{% if x %}b{% endif %}", ChatTemplate.lstripBlocks("a\n  \t{% if x %}b{% endif %}", config));
-        assertEquals("a  {% if x %}", ChatTemplate.lstripBlocks("a  {% if x %}", config));
-        assertEquals("{# c #}\n{{ x }}", ChatTemplate.lstripBlocks("   {# c #}\n{{ x }}", config));
-        assertEquals("x\n   {{ y }}", ChatTemplate.lstripBlocks("x\n   {{ y }}", config), "not before expressions");
+        assertEquals("a\n{% if x %}b{% endif %}", JinjaSource.lstripBlocks("a\n  \t{% if x %}b{% endif %}", config));
+        assertEquals("a  {% if x %}", JinjaSource.lstripBlocks("a  {% if x %}", config));
+        assertEquals("{# c #}\n{{ x }}", JinjaSource.lstripBlocks("   {# c #}\n{{ x }}", config));
+        assertEquals("x\n   {{ y }}", JinjaSource.lstripBlocks("x\n   {{ y }}", config), "not before expressions");
         String smol = ChatTemplatePublishedTest.load("smollm2-135m-instruct").template();
-        assertEquals(smol, ChatTemplate.lstripBlocks(smol, config), "text is rebuilt exactly from the tokens");
+        assertEquals(smol, JinjaSource.lstripBlocks(smol, config), "text is rebuilt exactly from the tokens");
     }
 
     @Test
@@ -146,10 +146,10 @@ class ChatTemplateEngineTest {
                         "t", "{% for m in messages if m.role != 'system' %}{{ m.role }}{% endfor %}", Map.of()));
         assertEquals(ChatTemplateException.Reason.INVALID_TEMPLATE, e.reason());
         assertTrue(e.getMessage().startsWith("t: chat_template line 1: loop filters"), e.getMessage());
-        assertTrue(ChatTemplate.hasLoopFilter("x in xs if x"));
-        assertFalse(ChatTemplate.hasLoopFilter("x in (xs if c else ys)"));
-        assertFalse(ChatTemplate.hasLoopFilter("x in xs if c else ys"));
-        assertFalse(ChatTemplate.hasLoopFilter("x in ['if']"));
+        assertTrue(JinjaSource.hasLoopFilter("x in xs if x"));
+        assertFalse(JinjaSource.hasLoopFilter("x in (xs if c else ys)"));
+        assertFalse(JinjaSource.hasLoopFilter("x in xs if c else ys"));
+        assertFalse(JinjaSource.hasLoopFilter("x in ['if']"));
     }
 
     @Test
