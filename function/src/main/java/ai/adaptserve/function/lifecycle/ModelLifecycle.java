@@ -4,6 +4,10 @@ import ai.adaptserve.function.routing.TaskRouting;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import ai.adaptserve.model.BuiltinModel;
 import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.ModelOptions;
+import ai.adaptserve.model.placement.Placement;
+import ai.adaptserve.model.placement.PlacementRule;
+import ai.djl.engine.Engine;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -61,7 +65,7 @@ public class ModelLifecycle {
             Path dir = config.model()
                     .path()
                     .orElseGet(() -> BuiltinModel.materialize(config.model().cacheDir()));
-            LoadedModel model = LoadedModel.load(dir);
+            LoadedModel model = LoadedModel.load(dir, options(placement()));
             routing.load(dir, model); // before readiness, so that the first request is routed
             ServedModel served = ServedModel.of(model);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -81,6 +85,24 @@ public class ModelLifecycle {
         } catch (RuntimeException e) {
             LOG.warn("Work after loading the model failed; the model serves regardless", e);
         }
+    }
+
+    /** The device and dtype for this host; libtorch is loaded here, on the loader thread, to count its GPUs. */
+    private Placement.Chosen placement() {
+        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        return switch (PlacementRule.choose(
+                config.model().device(), config.model().dtype(), gpus)) {
+            case Placement.Chosen c -> {
+                LOG.infof("Model placement: %s", c.why());
+                yield c;
+            }
+            case Placement.Refused r ->
+                throw new IllegalStateException("adaptserve.model." + r.key() + ": " + r.reason());
+        };
+    }
+
+    private static ModelOptions options(Placement.Chosen placement) {
+        return ModelOptions.defaults().withComputeType(placement.djlType()).withDevice(placement.device());
     }
 
     private void fail(String source, Throwable e) {

@@ -1,5 +1,7 @@
 package ai.adaptserve.function.settings;
 
+import ai.adaptserve.model.placement.ComputeDType;
+import ai.adaptserve.model.placement.DeviceRequest;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -62,6 +64,19 @@ public interface AdaptServeConfig {
          * expert and the base model answers.
          */
         Optional<Double> routerThreshold();
+
+        /**
+         * Where the model runs: {@code auto} (the first GPU when libtorch sees one, else the CPU), {@code cpu}, or
+         * {@code gpu} (no GPU is then a start-up error). A GPU needs the CUDA build of libtorch (docs/deploy.md).
+         */
+        @WithDefault("auto")
+        DeviceRequest device();
+
+        /**
+         * The weights' compute type: {@code f32}, {@code f16} or {@code bf16}. Absent: f16 on a GPU, f32 on the CPU.
+         * {@code bf16} is refused on the CPU (BF16 tensors crash the CPU libtorch).
+         */
+        Optional<ComputeDType> dtype();
     }
 
     /** Limits on what one request may ask for. */

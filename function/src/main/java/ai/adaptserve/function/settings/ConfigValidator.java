@@ -1,5 +1,7 @@
 package ai.adaptserve.function.settings;
 
+import ai.adaptserve.model.placement.ComputeDType;
+import ai.adaptserve.model.placement.DeviceRequest;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -75,6 +77,10 @@ public class ConfigValidator {
         String p = "adaptserve.";
 
         config.model().path().ifPresentOrElse(dir -> checkCheckpoint(dir, out), () -> checkCacheDir(config, out));
+        if (config.model().device() == DeviceRequest.CPU
+                && config.model().dtype().orElse(null) == ComputeDType.BF16) {
+            out.add(new Problem(p + "model.dtype", "bf16 is not supported on the CPU (adaptserve.model.device=cpu)"));
+        }
         config.model().routerThreshold().ifPresent(t -> {
             if (!(t >= 0 && t <= 1)) {
                 out.add(new Problem(p + "model.router-threshold", "must be between 0 and 1, was " + t));

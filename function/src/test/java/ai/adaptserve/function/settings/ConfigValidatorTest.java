@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.adaptserve.model.placement.ComputeDType;
+import ai.adaptserve.model.placement.DeviceRequest;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -56,6 +58,27 @@ class ConfigValidatorTest {
         assertEquals(1 << 20, config.limits().maxBodyBytes());
         assertEquals(4, config.batch().maxConcurrent());
         assertEquals(Duration.ofSeconds(30), config.batch().queueTimeout());
+    }
+
+    @Test
+    void problems_bf16OnTheCpu_namesDtypeKey_f16AndGpuBf16Pass() {
+        assertEquals(
+                List.of("adaptserve.model.dtype"),
+                keys(config(Map.of("adaptserve.model.device", "cpu", "adaptserve.model.dtype", "bf16"))));
+        assertEquals(
+                List.of(), keys(config(Map.of("adaptserve.model.device", "cpu", "adaptserve.model.dtype", "f16"))));
+        // Whether a GPU is there is known once libtorch is loaded (PlacementRule); here only the stated combination.
+        assertEquals(
+                List.of(), keys(config(Map.of("adaptserve.model.device", "gpu", "adaptserve.model.dtype", "bf16"))));
+    }
+
+    @Test
+    void config_deviceAndDtype_parsedFromLowerCase() {
+        AdaptServeConfig config = config(Map.of("adaptserve.model.device", "gpu", "adaptserve.model.dtype", "f16"));
+        assertEquals(DeviceRequest.GPU, config.model().device());
+        assertEquals(Optional.of(ComputeDType.F16), config.model().dtype());
+        assertEquals(DeviceRequest.AUTO, config(Map.of()).model().device());
+        assertEquals(Optional.empty(), config(Map.of()).model().dtype());
     }
 
     @Test
