@@ -3,3 +3,4 @@ import "./terraform-policies.mjs";
 import "./policies-can-fail.mjs";
 import "./user-data.mjs";
 import "./load-tests.mjs";
+import "./gatling-port.mjs";
