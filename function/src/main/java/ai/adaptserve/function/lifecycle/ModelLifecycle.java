@@ -15,6 +15,8 @@ import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,21 +53,34 @@ public class ModelLifecycle {
                 .map(Path::toString)
                 .orElse("the built-in model (" + config.model().cacheDir() + ")");
         holder.loading(source);
-        Thread thread = new Thread(() -> load(source), "adaptserve-model-loader");
+        // libtorch (about a second to load) comes up on its own thread while the model's files are written and read.
+        CompletableFuture<Integer> gpus = new CompletableFuture<>();
+        daemon("adaptserve-libtorch-loader", () -> {
+            try {
+                gpus.complete(Engine.getEngine("PyTorch").getGpuCount());
+            } catch (Throwable e) {
+                gpus.completeExceptionally(e);
+            }
+        });
+        daemon("adaptserve-model-loader", () -> load(source, gpus));
+    }
+
+    private static void daemon(String name, Runnable work) {
+        Thread thread = new Thread(work, name);
         thread.setDaemon(true);
         // DJL finds its engines with ServiceLoader on the context class loader: make it the application's.
         thread.setContextClassLoader(ModelLifecycle.class.getClassLoader());
         thread.start();
     }
 
-    private void load(String source) {
+    private void load(String source, CompletableFuture<Integer> gpus) {
         long start = System.nanoTime();
         LOG.infof("Loading %s", source);
         try {
             Path dir = config.model()
                     .path()
                     .orElseGet(() -> BuiltinModel.materialize(config.model().cacheDir()));
-            LoadedModel model = LoadedModel.load(dir, options(placement()));
+            LoadedModel model = LoadedModel.load(dir, options(placement(gpus.join())));
             routing.load(dir, model); // before readiness, so that the first request is routed
             ServedModel served = ServedModel.of(model);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -76,6 +91,9 @@ public class ModelLifecycle {
             LOG.infof(
                     "Model %s ready in %d ms (fingerprint %s, context %d tokens)",
                     served.name(), took.toMillis(), served.fingerprint(), served.contextLength());
+        } catch (CompletionException e) {
+            fail(source, e.getCause() == null ? e : e.getCause()); // libtorch failed to load
+            return;
         } catch (Throwable e) {
             fail(source, e);
             return;
@@ -87,9 +105,8 @@ public class ModelLifecycle {
         }
     }
 
-    /** The device and dtype for this host; libtorch is loaded here, on the loader thread, to count its GPUs. */
-    private Placement.Chosen placement() {
-        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+    /** The device and dtype for this host, given the GPUs libtorch sees. */
+    private Placement.Chosen placement(int gpus) {
         return switch (PlacementRule.choose(
                 config.model().device(), config.model().dtype(), gpus)) {
             case Placement.Chosen c -> {
