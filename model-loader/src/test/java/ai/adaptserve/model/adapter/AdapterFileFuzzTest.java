@@ -40,8 +40,17 @@ class AdapterFileFuzzTest {
                 case 1 -> meta.remove(data.pickValue(keys));
                 case 2 -> meta.put(data.consumeString(16), data.consumeString(16));
                 case 3 -> {
+                    // Rename: a fuzzed name, or the old one with a piece cut out (lora.0.q.A -> lora.A).
                     String name = data.pickValue(new ArrayList<>(tensors.keySet()));
-                    tensors.put(data.consumeString(32), tensors.remove(name));
+                    String renamed;
+                    if (data.consumeBoolean()) {
+                        renamed = data.consumeString(32);
+                    } else {
+                        int from = data.consumeInt(0, name.length());
+                        int to = data.consumeInt(from, name.length());
+                        renamed = name.substring(0, from) + name.substring(to);
+                    }
+                    tensors.put(renamed, tensors.remove(name));
                 }
                 default -> {
                     String name = data.pickValue(new ArrayList<>(tensors.keySet()));
