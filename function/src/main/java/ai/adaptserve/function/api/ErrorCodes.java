@@ -40,6 +40,10 @@ public final class ErrorCodes {
     public static final String NOT_ACCEPTABLE = "not_acceptable";
     /** 413: the body is larger than {@code adaptserve.limits.max-body-bytes}. */
     public static final String BODY_TOO_LARGE = "body_too_large";
+    /** 414: the request target (path and query) is longer than {@code adaptserve.limits.max-uri-bytes}. */
+    public static final String URI_TOO_LONG = "uri_too_long";
+    /** 431: the request's headers are larger than {@code adaptserve.limits.max-header-bytes}. */
+    public static final String HEADERS_TOO_LARGE = "headers_too_large";
     /** 413: the prompt is longer than {@code adaptserve.limits.max-prompt-chars} or the model's context. */
     public static final String PROMPT_TOO_LONG = "prompt_too_long";
     /** 415: the body's media type is not accepted. */
@@ -62,6 +66,8 @@ public final class ErrorCodes {
             case 405 -> METHOD_NOT_ALLOWED;
             case 406 -> NOT_ACCEPTABLE;
             case 413 -> BODY_TOO_LARGE;
+            case 414 -> URI_TOO_LONG;
+            case 431 -> HEADERS_TOO_LARGE;
             case 422 -> "unprocessable";
             case 415 -> UNSUPPORTED_MEDIA_TYPE;
             case 429 -> OVERLOADED;
@@ -79,6 +85,8 @@ public final class ErrorCodes {
             case 405 -> "method not allowed on this resource";
             case 406 -> "no acceptable media type; this API produces application/json";
             case 413 -> "request body too large";
+            case 414 -> "request target too long";
+            case 431 -> "request headers too large";
             case 415 -> "unsupported media type; send application/json";
             case 429 -> "too many requests";
             case 503 -> "service unavailable";

@@ -12,11 +12,18 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 /**
- * HTTP-level guards that run before the REST layer: a body announced larger than
- * {@code adaptserve.limits.max-body-bytes} is refused with 413 before a byte of it is read, and the few errors that
- * the HTTP server itself produces (no route, a failure outside the REST layer) are answered in the API's JSON shape,
- * never as an HTML page. Bodies without a {@code Content-Length} are limited while they are read
- * ({@link BoundedBody}).
+ * HTTP-level guards that run before the REST layer: a request target longer than
+ * {@code adaptserve.limits.max-uri-bytes} (414), headers larger than {@code adaptserve.limits.max-header-bytes} (431)
+ * and a body announced larger than {@code adaptserve.limits.max-body-bytes} (413, before a byte of it is read) are
+ * refused here, and the errors that the HTTP server itself produces (no route, a failure outside the REST layer) are
+ * answered in the API's JSON shape, never as an HTML page or an empty body. Bodies without a {@code Content-Length}
+ * are limited while they are read ({@link BoundedBody}).
+ *
+ * <p>Why our own 414 and 431: Vert.x answers a request line or headers past its decoder's limits with an empty body,
+ * before any route runs, and Quarkus offers no hook there. So the decoder's limits
+ * ({@code quarkus.http.limits.max-initial-line-length}, {@code max-header-size}) are set to 64 KiB and the API's
+ * smaller ones are enforced here. {@link #reply} is the one place that shapes these answers (a path-specific shape,
+ * such as another API's, would branch there).
  */
 @ApplicationScoped
 public class HttpGuards {
@@ -27,21 +34,47 @@ public class HttpGuards {
     private static final Logger LOG = Logger.getLogger(HttpGuards.class);
 
     private final long maxBodyBytes;
+    private final int maxUriBytes;
+    private final int maxHeaderBytes;
     private final ObjectMapper json;
     private final ApiMetrics metrics;
 
     HttpGuards(AdaptServeConfig config, ObjectMapper json, ApiMetrics metrics) {
         this.maxBodyBytes = config.limits().maxBodyBytes();
+        this.maxUriBytes = config.limits().maxUriBytes();
+        this.maxHeaderBytes = config.limits().maxHeaderBytes();
         this.json = json;
         this.metrics = metrics;
     }
 
     void install(@Observes Router router) {
-        router.route().order(ORDER).handler(this::limitAnnouncedBody);
+        router.route().order(ORDER).handler(this::limitRequest);
         router.route().order(ORDER).failureHandler(this::failure);
-        for (int status : new int[] {400, 404, 405, 413, 500}) {
+        for (int status : new int[] {400, 404, 405, 406, 413, 414, 415, 431, 500, 501, 503}) {
             router.errorHandler(status, ctx -> failure(ctx));
         }
+    }
+
+    private void limitRequest(RoutingContext ctx) {
+        // Bytes on the wire are at least the characters: the request line was decoded as ASCII/ISO-8859-1.
+        int uriBytes = ctx.request().uri().length();
+        if (uriBytes > maxUriBytes) {
+            reply(ctx, 414, ErrorCodes.URI_TOO_LONG, "the request target is longer than " + maxUriBytes + " bytes");
+            return;
+        }
+        long headerBytes = 0;
+        for (var header : ctx.request().headers()) {
+            headerBytes += header.getKey().length() + header.getValue().length() + 4; // ": " and CRLF
+        }
+        if (headerBytes > maxHeaderBytes) {
+            reply(
+                    ctx,
+                    431,
+                    ErrorCodes.HEADERS_TOO_LARGE,
+                    "the request headers are larger than " + maxHeaderBytes + " bytes");
+            return;
+        }
+        limitAnnouncedBody(ctx);
     }
 
     private void limitAnnouncedBody(RoutingContext ctx) {
@@ -77,11 +110,12 @@ public class HttpGuards {
             return;
         }
         int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-        if (ctx.failure() != null && status >= 500) {
-            LOG.error("Unhandled HTTP failure", ctx.failure());
+        String message;
+        if (status >= 500) {
+            message = UnexpectedExceptionMapper.logged(LOG, "Unhandled HTTP failure", ctx.failure());
+        } else {
+            message = status == 413 ? BoundedBody.tooLargeMessage(maxBodyBytes) : ErrorCodes.messageForStatus(status);
         }
-        String message =
-                status == 413 ? BoundedBody.tooLargeMessage(maxBodyBytes) : ErrorCodes.messageForStatus(status);
         reply(ctx, status, ErrorCodes.forStatus(status), message);
     }
 
@@ -97,7 +131,7 @@ public class HttpGuards {
             metrics.answered(ApiMetrics.endpoint(path), status, code);
         }
         var response = ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (status == 413 || status == 400) {
+        if (status == 413 || status == 400 || status == 414 || status == 431) {
             // The body is left unread, so the connection cannot carry another request.
             response.putHeader(HttpHeaders.CONNECTION, "close");
             response.endHandler(v -> ctx.request().connection().close());

@@ -18,11 +18,19 @@ public class UnexpectedExceptionMapper implements ExceptionMapper<Throwable> {
 
     @Override
     public Response toResponse(Throwable e) {
-        String id = UUID.randomUUID().toString();
-        LOG.errorf(e, "Unexpected error %s", id);
         return Response.status(500)
                 .type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(ErrorResponse.of(ErrorCodes.INTERNAL, "internal error; reference " + id))
+                .entity(ErrorResponse.of(ErrorCodes.INTERNAL, logged(LOG, "Unexpected error", e)))
                 .build();
+    }
+
+    /**
+     * Logs {@code e} (which may be null) under a new id and returns the message the client gets instead: a generic
+     * text and that id, never the exception's own text (library internals, file paths).
+     */
+    static String logged(Logger log, String what, Throwable e) {
+        String id = UUID.randomUUID().toString();
+        log.errorf(e, "%s, reference %s", what, id);
+        return "internal error; reference " + id;
     }
 }

@@ -19,12 +19,12 @@ public class WebApplicationExceptionMapper implements ExceptionMapper<WebApplica
     @Override
     public Response toResponse(WebApplicationException e) {
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
-        if (status >= 500) {
-            LOG.error("Server error", e);
-        }
+        String message = status >= 500
+                ? UnexpectedExceptionMapper.logged(LOG, "Server error", e)
+                : ErrorCodes.messageForStatus(status);
         Response.ResponseBuilder response = Response.status(status)
                 .type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(ErrorResponse.of(ErrorCodes.forStatus(status), ErrorCodes.messageForStatus(status)));
+                .entity(ErrorResponse.of(ErrorCodes.forStatus(status), message));
         if (e.getResponse() != null && status == 405) {
             String allow = e.getResponse().getHeaderString("Allow");
             if (allow != null) {

@@ -7,6 +7,7 @@ import ai.adaptserve.function.settings.AdaptServeConfig;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -374,6 +375,10 @@ final class GenerateRequestParser {
     private static String malformed(JsonProcessingException e) {
         JsonLocation where = e.getLocation();
         String what = e.getOriginalMessage();
+        if (e instanceof StreamConstraintsException) {
+            // Jackson's text here names its own configuration methods; say what it means instead.
+            what = "it nests too deeply or holds a value that is too long";
+        }
         if (what == null) {
             what = "unreadable";
         }

@@ -30,6 +30,13 @@ public record GenerateResponse(
      *     {@code task} or {@code none}) or {@code none} (a model without a router)
      */
     public record Task(String label, double confidence, String source) {
+        public Task {
+            // JSON has no NaN: a non-number here is a bug upstream, answered as 500 rather than as invalid JSON.
+            if (!(confidence >= 0 && confidence <= 1)) {
+                throw new IllegalArgumentException("task confidence must be in [0, 1], was " + confidence);
+            }
+        }
+
         public static final Task NONE = new Task("none", 0, "none");
     }
 
@@ -54,7 +61,13 @@ public record GenerateResponse(
      * @param votes how many samples produced this same text
      * @param score the sample's total log-probability
      */
-    public record Candidate(String text, int votes, double score) {}
+    public record Candidate(String text, int votes, double score) {
+        public Candidate {
+            if (!Double.isFinite(score)) {
+                throw new IllegalArgumentException("candidate score must be finite, was " + score);
+            }
+        }
+    }
 
     /**
      * @param promptTokens tokens in the prompt

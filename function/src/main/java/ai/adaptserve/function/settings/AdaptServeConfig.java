@@ -85,6 +85,20 @@ public interface AdaptServeConfig {
         @WithDefault("1048576")
         long maxBodyBytes();
 
+        /**
+         * Longest request target (path and query), in bytes; a longer one is answered with 414. At most 65536, the
+         * HTTP server's own limit ({@code quarkus.http.limits.max-initial-line-length}).
+         */
+        @WithDefault("8192")
+        int maxUriBytes();
+
+        /**
+         * Largest sum of the request's header names and values, in bytes; a larger one is answered with 431. At most
+         * 65536, the HTTP server's own limit ({@code quarkus.http.limits.max-header-size}).
+         */
+        @WithDefault("16384")
+        int maxHeaderBytes();
+
         /** Longest {@code prompt}, in characters; a longer one is answered with 413. */
         @WithDefault("32768")
         int maxPromptChars();

@@ -99,6 +99,8 @@ public class ConfigValidator {
 
         AdaptServeConfig.Limits limits = config.limits();
         atLeast(out, p + "limits.max-body-bytes", limits.maxBodyBytes(), 64);
+        between(out, p + "limits.max-uri-bytes", limits.maxUriBytes(), 256, 65_536);
+        between(out, p + "limits.max-header-bytes", limits.maxHeaderBytes(), 1024, 65_536);
         httpMaxBodyBytes.ifPresent(http -> {
             if (limits.maxBodyBytes() >= http) {
                 out.add(new Problem(
@@ -179,6 +181,13 @@ public class ConfigValidator {
         if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
             out.add(new Problem(
                     key, "cannot create or write " + dir + " (" + existing + " is not a writable directory)"));
+        }
+    }
+
+    /** The HTTP server answers past 64 KiB itself (quarkus.http.limits.*), with an empty body. */
+    private static void between(List<Problem> out, String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            out.add(new Problem(key, "must be between " + min + " and " + max + ", was " + value));
         }
     }
 

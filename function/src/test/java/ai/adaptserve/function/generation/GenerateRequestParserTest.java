@@ -16,10 +16,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The parser's less common paths; the HTTP tests cover the common ones against the running app. */
 class GenerateRequestParserTest {
 
-    private static final AdaptServeConfig.Limits LIMITS = new AdaptServeConfig.Limits() {
+    static final AdaptServeConfig.Limits LIMITS = new AdaptServeConfig.Limits() {
         @Override
         public long maxBodyBytes() {
             return 1 << 20;
+        }
+
+        @Override
+        public int maxUriBytes() {
+            return 8192;
+        }
+
+        @Override
+        public int maxHeaderBytes() {
+            return 16384;
         }
 
         @Override

@@ -284,7 +284,8 @@ public final class AdapterFile {
         for (var e : views.entrySet()) {
             String name = e.getKey();
             boolean isA = name.endsWith(".A");
-            if (!name.startsWith("lora.") || !(isA || name.endsWith(".B"))) {
+            // "lora." + at least one character of key + ".A": "lora.A" alone would overlap prefix and suffix.
+            if (!name.startsWith("lora.") || name.length() < 8 || !(isA || name.endsWith(".B"))) {
                 throw unknown(name, "lora", expected);
             }
             MatrixRef ref = ref(name, name.substring(5, name.length() - 2), "lora", expected, config);

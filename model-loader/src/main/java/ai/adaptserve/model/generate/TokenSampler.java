@@ -17,7 +17,9 @@ final class TokenSampler {
     record Choice(int token, float logprob) {}
 
     Choice next(float[] logits) {
-        float temperature = params.temperature() == 0f ? 1f : params.temperature();
+        // In double: a tiny temperature (down to Float.MIN_VALUE) overflows l / t in float to +-Infinity, and
+        // Infinity - Infinity would make every probability NaN.
+        double temperature = params.temperature() == 0f ? 1.0 : params.temperature();
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
             max = Math.max(max, l / temperature);
@@ -30,6 +32,7 @@ final class TokenSampler {
         }
         double logSum = Math.log(sum) + max;
         int token = params.temperature() == 0f ? argMax(logits) : sample(p, sum);
+        // Never -Infinity: the chosen token has a non-zero probability, or (greedy) is the largest logit.
         return new Choice(token, (float) (logits[token] / temperature - logSum));
     }
 
