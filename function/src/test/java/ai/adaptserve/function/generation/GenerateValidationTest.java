@@ -59,7 +59,7 @@ class GenerateValidationTest {
                 .statusCode(400)
                 .contentType(ContentType.JSON)
                 .body("$", aMapWithSize(1))
-                .body("error", aMapWithSize(2))
+                .body("error", aMapWithSize(4)) // code, message, and OpenAI's type and param
                 .body("error.code", equalTo(code))
                 .body("error.message", containsString(field));
     }
