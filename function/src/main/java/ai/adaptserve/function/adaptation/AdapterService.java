@@ -8,6 +8,7 @@ import ai.adaptserve.function.lifecycle.ServedModel;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterFile;
 import ai.adaptserve.model.prompt.Demonstration;
+import ai.adaptserve.model.train.TrainingListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Optional;
@@ -96,11 +97,26 @@ public class AdapterService {
      *     the training takes longer than {@code adaptserve.ttt.wait-timeout}; 422/500 {@code training_failed}
      */
     public Resolved trainOnExamples(ServedModel model, List<Demonstration> examples, Optional<String> tenant) {
-        return training.trainOnExamples(model, examples, tenant);
+        return trainOnExamples(model, examples, tenant, TrainingListener.NONE);
+    }
+
+    /**
+     * As {@link #trainOnExamples(ServedModel, List, Optional)}; {@code listener} hears the steps of a training this
+     * call starts (none when the adapter is found, or another request's training is joined).
+     */
+    public Resolved trainOnExamples(
+            ServedModel model, List<Demonstration> examples, Optional<String> tenant, TrainingListener listener) {
+        return training.trainOnExamples(model, examples, tenant, listener);
     }
 
     /** The LoRA of {@code document}, from the cache or trained now; errors as {@link #trainOnExamples}. */
     public Resolved trainOnDocument(ServedModel model, String document, Optional<String> tenant) {
-        return training.trainOnDocument(model, document, tenant);
+        return trainOnDocument(model, document, tenant, TrainingListener.NONE);
+    }
+
+    /** As {@link #trainOnDocument(ServedModel, String, Optional)}, {@code listener} as for examples. */
+    public Resolved trainOnDocument(
+            ServedModel model, String document, Optional<String> tenant, TrainingListener listener) {
+        return training.trainOnDocument(model, document, tenant, listener);
     }
 }

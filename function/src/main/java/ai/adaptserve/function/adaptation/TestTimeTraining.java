@@ -76,6 +76,12 @@ class TestTimeTraining {
      *     for the others
      */
     AdapterService.Resolved trainOnExamples(ServedModel model, List<Demonstration> examples, Optional<String> tenant) {
+        return trainOnExamples(model, examples, tenant, TrainingListener.NONE);
+    }
+
+    /** As above; {@code listener} hears the steps when this call starts the training (never fails it). */
+    AdapterService.Resolved trainOnExamples(
+            ServedModel model, List<Demonstration> examples, Optional<String> tenant, TrainingListener listener) {
         LoadedModel loaded = AdapterLookup.adaptable(model);
         TestTimeRecipe.Config recipe = recipes.examples();
         List<TrainingExample> data = TestTimeRecipe.trainingData(examples, recipe);
@@ -94,11 +100,17 @@ class TestTimeTraining {
                 key,
                 "examples",
                 AdapterMetadata.FORMAT_IN_OUT,
-                m -> TestTimeRecipe.trainOn(m, data, recipe, ttt.maxWallTime(), TrainingListener.NONE));
+                m -> TestTimeRecipe.trainOn(m, data, recipe, ttt.maxWallTime(), safe(listener)));
     }
 
     /** The LoRA of {@code document}, from the cache or trained now; errors as {@link #trainOnExamples}. */
     AdapterService.Resolved trainOnDocument(ServedModel model, String document, Optional<String> tenant) {
+        return trainOnDocument(model, document, tenant, TrainingListener.NONE);
+    }
+
+    /** As above, {@code listener} as for examples. */
+    AdapterService.Resolved trainOnDocument(
+            ServedModel model, String document, Optional<String> tenant, TrainingListener listener) {
         LoadedModel loaded = AdapterLookup.adaptable(model);
         DocumentTrainer.Config config = recipes.document();
         AdapterKey key = recipes.documentKey(loaded.fingerprint(), document, tenant);
@@ -106,7 +118,21 @@ class TestTimeTraining {
                 key,
                 "document",
                 AdapterMetadata.FORMAT_PLAIN,
-                m -> DocumentTrainer.train(m, document, config, recipes.budget(), TrainingListener.NONE));
+                m -> DocumentTrainer.train(m, document, config, recipes.budget(), safe(listener)));
+    }
+
+    /**
+     * {@code listener}, unable to fail the training: the training outlives the request that started it (a streaming
+     * client may be gone) and is cached for the next one.
+     */
+    private static TrainingListener safe(TrainingListener listener) {
+        return p -> {
+            try {
+                listener.onProgress(p);
+            } catch (RuntimeException e) {
+                LOG.debugf("A training listener failed (its request may be gone): %s", e.toString());
+            }
+        };
     }
 
     private AdapterService.Resolved getOrTrain(

@@ -14,12 +14,18 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final String code;
     private final transient Map<String, String> headers;
+    private final String param;
 
     public ApiException(int status, String code, String message, Map<String, String> headers) {
+        this(status, code, message, headers, null);
+    }
+
+    private ApiException(int status, String code, String message, Map<String, String> headers, String param) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.headers = Map.copyOf(headers);
+        this.param = param;
     }
 
     public ApiException(int status, String code, String message) {
@@ -29,6 +35,16 @@ public final class ApiException extends RuntimeException {
     /** 400 {@code invalid_request}: the message must name the field. */
     public static ApiException invalid(String message) {
         return new ApiException(400, ErrorCodes.INVALID_REQUEST, message);
+    }
+
+    /** 400 {@code invalid_request} about {@code param}, the field the message names. */
+    public static ApiException invalid(String param, String message) {
+        return new ApiException(400, ErrorCodes.INVALID_REQUEST, message, Map.of(), param);
+    }
+
+    /** This error, saying which request field it is about ({@code param} of the error body). */
+    public ApiException about(String param) {
+        return new ApiException(status, code, getMessage(), headers, param);
     }
 
     public int status() {
@@ -45,6 +61,6 @@ public final class ApiException extends RuntimeException {
     }
 
     public ErrorResponse body() {
-        return ErrorResponse.of(code, getMessage());
+        return ErrorResponse.of(code, getMessage(), param);
     }
 }

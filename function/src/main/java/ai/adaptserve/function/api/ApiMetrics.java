@@ -30,7 +30,7 @@ public class ApiMetrics {
     /** The endpoint tag of a request path: the known API paths as they are, anything else as {@code other}. */
     public static String endpoint(String path) {
         return switch (path) {
-            case "/v1/generate", "/v1/models" -> path;
+            case "/v1/generate", "/v1/models", "/v1/chat/completions", "/v1/completions" -> path;
             default -> path.startsWith("/v1/adapters/") ? "/v1/adapters/{id}" : "other";
         };
     }

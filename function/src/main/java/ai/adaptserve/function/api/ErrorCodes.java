@@ -30,7 +30,9 @@ public final class ErrorCodes {
     public static final String TRAINING_TIMEOUT = "training_timeout";
     /** 413: the document is longer than {@code adaptserve.limits.max-document-chars}. */
     public static final String DOCUMENT_TOO_LONG = "document_too_long";
-    /** 400: a valid option this server does not offer yet (such as {@code stream}). */
+    /** 404: the OpenAI-compatible routes' {@code model} is not the base model, one of its experts or an adapter. */
+    public static final String MODEL_NOT_FOUND = "model_not_found";
+    /** 400: a valid option this server does not offer (such as OpenAI's {@code tools}). */
     public static final String UNSUPPORTED = "unsupported";
     /** 404: no such endpoint or resource. */
     public static final String NOT_FOUND = "not_found";

@@ -24,7 +24,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param seed seed of the sampler; equal requests with equal seeds give equal answers
  * @param samples candidates to generate
  * @param vote how the answer is chosen among candidates
- * @param stream server-sent events (not supported yet: only false)
+ * @param stream answer as server-sent events ({@code route}, {@code adapter}, {@code training}, {@code token}, {@code
+ *     done})
  */
 @Schema(name = "GenerateRequest", description = "A prompt and how to answer it")
 public record GenerateRequest(
@@ -68,7 +69,9 @@ public record GenerateRequest(
         @Schema(description = "How the answer is chosen among candidates", defaultValue = "majority")
         Vote vote,
 
-        @Schema(description = "Server-sent events; not supported yet", defaultValue = "false")
+        @Schema(
+                description = "Server-sent events: route, adapter, training, token, then done (the whole response)",
+                defaultValue = "false")
         boolean stream) {
 
     public GenerateRequest {

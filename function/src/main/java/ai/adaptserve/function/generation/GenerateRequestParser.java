@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * offending field. Strict on purpose: unknown fields, duplicate fields, trailing data and values of the wrong JSON
  * type (a string for a number, a fraction for an integer) are refused rather than guessed at.
  */
-final class GenerateRequestParser {
+public final class GenerateRequestParser {
 
     static final Set<String> FIELDS = Set.of(
             "prompt",
@@ -47,8 +47,8 @@ final class GenerateRequestParser {
     static final int MAX_STOP_CHARS = 64;
     private static final Pattern TASK = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
     private static final int ECHO_CHARS = 40;
-    static final String AUTO = "auto";
-    static final String NONE = "none";
+    public static final String AUTO = "auto";
+    public static final String NONE = "none";
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -57,11 +57,17 @@ final class GenerateRequestParser {
 
     private final AdaptServeConfig.Limits limits;
 
-    GenerateRequestParser(AdaptServeConfig.Limits limits) {
+    public GenerateRequestParser(AdaptServeConfig.Limits limits) {
         this.limits = limits;
     }
 
-    GenerateRequest parse(byte[] body) {
+    /** A JSON body as a validated request, or a 400/413 {@link ApiException} naming the field. */
+    public GenerateRequest parse(byte[] body) {
+        return parse(readJson(body));
+    }
+
+    /** The body as JSON, or a 400 saying where it is malformed. */
+    public static JsonNode readJson(byte[] body) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -73,6 +79,11 @@ final class GenerateRequestParser {
         if (root == null || root.isMissingNode()) {
             throw new ApiException(400, ErrorCodes.INVALID_JSON, "the request body is empty; send a JSON object");
         }
+        return root;
+    }
+
+    /** A request already read as JSON (the OpenAI-compatible routes translate theirs into this shape). */
+    public GenerateRequest parse(JsonNode root) {
         if (!root.isObject()) {
             throw ApiException.invalid("the request body must be a JSON object, got " + describe(root));
         }
@@ -136,10 +147,6 @@ final class GenerateRequestParser {
             throw ApiException.invalid("stream must be a boolean, got " + describe(streamNode));
         }
         boolean stream = streamNode != null && streamNode.booleanValue();
-        if (stream) {
-            throw new ApiException(
-                    400, ErrorCodes.UNSUPPORTED, "stream: streaming is not yet supported; omit stream or send false");
-        }
         return new GenerateRequest(
                 prompt,
                 examples,
@@ -153,7 +160,7 @@ final class GenerateRequestParser {
                 seed,
                 samples == null ? 1 : samples,
                 vote,
-                false);
+                stream);
     }
 
     private String prompt(JsonNode node) {

@@ -6,13 +6,19 @@ import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.api.ErrorResponse;
 import ai.adaptserve.function.auth.Caller;
 import ai.adaptserve.function.settings.AdaptServeConfig;
+import ai.adaptserve.function.streaming.SseChannel;
+import ai.adaptserve.model.generate.TokenListener;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Blocking;
+import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
@@ -21,21 +27,26 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.jboss.logging.Logger;
 
 /**
  * {@code POST /v1/generate}. The body is read here, with its size limited while reading, and parsed strictly by
  * {@link GenerateRequestParser}, so that every error names the JSON field it is about.
  */
 @Path("/v1/generate")
-@Produces(MediaType.APPLICATION_JSON)
+@Produces({MediaType.APPLICATION_JSON, SseChannel.MEDIA_TYPE})
 public class GenerateResource {
+
+    private static final Logger LOG = Logger.getLogger(GenerateResource.class);
 
     private final GenerateService service;
     private final GenerateRequestParser parser;
     private final long maxBodyBytes;
+    private final ObjectMapper json;
 
-    GenerateResource(GenerateService service, AdaptServeConfig config) {
+    GenerateResource(GenerateService service, AdaptServeConfig config, ObjectMapper json) {
         this.service = service;
+        this.json = json;
         this.parser = new GenerateRequestParser(config.limits());
         this.maxBodyBytes = config.limits().maxBodyBytes();
     }
@@ -51,7 +62,7 @@ public class GenerateResource {
                             schema = @Schema(implementation = GenerateRequest.class)))
     @APIResponse(
             responseCode = "200",
-            description = "The answer",
+            description = "The answer; with stream true, server-sent events ending in done (the answer) or error",
             content = @Content(schema = @Schema(implementation = GenerateResponse.class)))
     @APIResponse(
             responseCode = "400",
@@ -69,7 +80,8 @@ public class GenerateResource {
     @APIResponse(
             responseCode = "503",
             description = "The model is not loaded yet, or the adapter is still training (retry after Retry-After)")
-    public GenerateResponse generate(InputStream body, @Context ContainerRequestContext request) {
+    public Response generate(
+            InputStream body, @Context ContainerRequestContext request, @Context HttpServerResponse connection) {
         long start = System.nanoTime();
         byte[] bytes;
         try {
@@ -79,6 +91,36 @@ public class GenerateResource {
             throw new ApiException(400, ErrorCodes.INVALID_REQUEST, "the request body could not be read");
         }
         Optional<String> namespace = Caller.tenant(request);
-        return service.generate(parser.parse(bytes), namespace, start);
+        GenerateRequest parsed = parser.parse(bytes);
+        if (parsed.stream()) {
+            return stream(parsed, namespace, start, connection);
+        }
+        return Response.ok(service.generate(parsed, namespace, start), MediaType.APPLICATION_JSON_TYPE)
+                .build();
+    }
+
+    /**
+     * The request answered as server-sent events ({@link GenerateEvents}), the last one {@code done} with the whole
+     * response, or {@code error} with the error body when the request fails after the stream has begun.
+     */
+    private Response stream(
+            GenerateRequest parsed, Optional<String> namespace, long start, HttpServerResponse connection) {
+        StreamingOutput body = out -> {
+            SseChannel channel = new SseChannel(out, connection::closed, json);
+            try {
+                GenerateResponse done = service.generate(parsed, namespace, start, new GenerateEvents(channel));
+                channel.event("done", done);
+            } catch (TokenListener.GenerationCancelled e) {
+                LOG.debug("A streaming client went away; its generation was cancelled");
+            } catch (ApiException e) {
+                channel.event("error", e.body());
+            } catch (RuntimeException e) {
+                LOG.error("A streaming generation failed", e);
+                channel.event("error", ErrorResponse.of(ErrorCodes.INTERNAL, ErrorCodes.messageForStatus(500)));
+            }
+        };
+        return Response.ok(body, SseChannel.MEDIA_TYPE)
+                .header("Cache-Control", "no-cache")
+                .build();
     }
 }

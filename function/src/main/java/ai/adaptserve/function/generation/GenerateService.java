@@ -15,6 +15,7 @@ import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.generate.Prefill;
 import ai.adaptserve.model.generate.PromptTokens;
+import ai.adaptserve.model.generate.TokenListener;
 import ai.adaptserve.model.prompt.Demonstration;
 import ai.adaptserve.model.prompt.PromptRenderer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** Answers one generate request: the adapter (found or trained), admission, the batch of samples, the vote. */
 @ApplicationScoped
-class GenerateService {
+public class GenerateService {
 
     private final AdaptServeConfig.Defaults defaults;
     private final ModelHolder models;
@@ -60,24 +61,49 @@ class GenerateService {
      * @param startNanos when the request arrived, for {@code timings_ms.total}
      */
     GenerateResponse generate(GenerateRequest request, Optional<String> tenant, long startNanos) {
+        return generate(request, tenant, startNanos, GenerationObserver.NONE);
+    }
+
+    /**
+     * As {@link #generate(GenerateRequest, Optional, long)}, telling {@code observer} how it goes (streaming).
+     *
+     * @throws ai.adaptserve.model.generate.TokenListener.GenerationCancelled when a token listener of {@code
+     *     observer} cancelled the generation
+     */
+    public GenerateResponse generate(
+            GenerateRequest request, Optional<String> tenant, long startNanos, GenerationObserver observer) {
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
             long adaptStart = System.nanoTime();
-            try (Adaptation adaptation = adapt(model, request, tenant)) {
+            try (Adaptation adaptation = adapt(model, request, tenant, observer)) {
                 long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
-                return answer(model, request, adaptation, adaptNanos, startNanos);
+                observer.adapted(adaptation.response());
+                return answer(model, request, adaptation, adaptNanos, startNanos, observer);
             }
         }
     }
 
     private GenerateResponse answer(
-            ServedModel model, GenerateRequest request, Adaptation adaptation, long adaptNanos, long startNanos) {
-        List<GenerationParams> params = params(request, adaptation.defaultStop());
+            ServedModel model,
+            GenerateRequest request,
+            Adaptation adaptation,
+            long adaptNanos,
+            long startNanos,
+            GenerationObserver observer) {
+        List<GenerationParams> params = new ArrayList<>(params(request, adaptation.defaultStop()));
+        for (int i = 0; i < params.size(); i++) {
+            params.set(
+                    i,
+                    params.get(i).withListener(observer.sample(i, params.get(i).stop())));
+        }
         List<Generation> samples;
         Admission.Slot slot = admission.admit();
         long t0 = System.nanoTime();
         try {
             samples = run(model, adaptation, params);
+        } catch (TokenListener.GenerationCancelled e) {
+            metrics.cancelled(Duration.ofNanos(System.nanoTime() - t0));
+            throw e;
         } catch (RuntimeException e) {
             metrics.failed(Duration.ofNanos(System.nanoTime() - t0));
             throw e;
@@ -192,6 +218,27 @@ class GenerateService {
      * the decider ({@link TaskRouting#requested}).
      */
     Adaptation adapt(ServedModel model, GenerateRequest request, Optional<String> tenant) {
+        return adapt(model, request, tenant, GenerationObserver.NONE);
+    }
+
+    /** As {@link #adapt(ServedModel, GenerateRequest, Optional)}, telling {@code observer} the task and training. */
+    private Adaptation adapt(
+            ServedModel model, GenerateRequest request, Optional<String> tenant, GenerationObserver observer) {
+        Adaptation a = adaptQuietly(model, request, tenant, observer);
+        if (!trains(request)) {
+            observer.routed(a.task());
+        }
+        return a;
+    }
+
+    /** Whether {@link #adapt} trains for this request (its task is then reported before the training). */
+    private static boolean trains(GenerateRequest request) {
+        return request.adapter().equals(GenerateRequestParser.AUTO)
+                && (request.examples().size() >= 2 || request.document() != null);
+    }
+
+    private Adaptation adaptQuietly(
+            ServedModel model, GenerateRequest request, Optional<String> tenant, GenerationObserver observer) {
         String adapter = request.adapter();
         List<Demonstration> demos = request.examples().stream()
                 .map(e -> new Demonstration(e.input(), e.output()))
@@ -212,11 +259,13 @@ class GenerateService {
         }
         if (demos.size() >= 2) {
             Adaptation planned = requested(checked(model, render(request, demos, null, true), true), request);
-            return planned.with(adapters.trainOnExamples(model, demos, tenant));
+            observer.routed(planned.task());
+            return planned.with(adapters.trainOnExamples(model, demos, tenant, observer.training()));
         }
         if (request.document() != null) {
             Adaptation planned = requested(checked(model, render(request, demos, null, false), false), request);
-            return planned.with(adapters.trainOnDocument(model, request.document(), tenant));
+            observer.routed(planned.task());
+            return planned.with(adapters.trainOnDocument(model, request.document(), tenant, observer.training()));
         }
         Adaptation planned = checked(model, render(request, demos, null, !demos.isEmpty()), !demos.isEmpty());
         return routed(model, planned, request);

@@ -7,8 +7,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 
 /**
- * Metrics of the model's work: {@code adaptserve_generation_seconds} (one batch call, all samples of a request) and
- * {@code adaptserve_tokens_generated_total}.
+ * Metrics of the model's work: {@code adaptserve_generation_seconds} (one batch call, all samples of a request; {@code
+ * outcome} {@code ok}, {@code error} or {@code cancelled} when a streaming client went away) and {@code
+ * adaptserve_tokens_generated_total}.
  */
 @ApplicationScoped
 public class GenerationMetrics {
@@ -33,6 +34,11 @@ public class GenerationMetrics {
 
     void failed(Duration took) {
         timer("error").record(took);
+    }
+
+    /** A generation its client cancelled by going away (a streaming request). */
+    void cancelled(Duration took) {
+        timer("cancelled").record(took);
     }
 
     private Timer timer(String outcome) {

@@ -257,7 +257,7 @@ class AdaptationResourceTest {
                 .post("/v1/generate")
                 .then()
                 .statusCode(400)
-                .body("error", aMapWithSize(2))
+                .body("error", aMapWithSize(4)) // code, message, and OpenAI's type and param
                 .body("error.message", containsString("examples[1].output"));
         // When the tenant header is malformed, then 400 names it
         given().contentType(ContentType.JSON)

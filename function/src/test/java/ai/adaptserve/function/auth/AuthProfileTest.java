@@ -128,7 +128,9 @@ class AuthProfileTest {
                     .statusCode(401)
                     .contentType(ContentType.JSON)
                     .header("WWW-Authenticate", startsWith("Bearer"))
-                    .body("error", aMapWithSize(2))
+                    // AdaptServe's error object is also OpenAI's: code, message, type, param
+                    .body("error", aMapWithSize(4))
+                    .body("error.type", equalTo("authentication_error"))
                     .body("error.code", equalTo("unauthorized"))
                     .body("error.message", containsString("Authorization: Bearer"));
         }
@@ -140,6 +142,17 @@ class AuthProfileTest {
                 .statusCode(401)
                 .header("WWW-Authenticate", startsWith("Bearer"))
                 .body("error.code", equalTo("unauthorized"));
+        // The OpenAI-compatible routes go through the same filter
+        for (String path : List.of("/v1/chat/completions", "/v1/completions")) {
+            given().contentType(ContentType.JSON)
+                    .body(Map.of("model", "base", "prompt", "x"))
+                    .when()
+                    .post(path)
+                    .then()
+                    .statusCode(401)
+                    .body("error.type", equalTo("authentication_error"))
+                    .body("error.code", equalTo("unauthorized"));
+        }
 
         // With a wrong key, a key's hash instead of the key, or another scheme
         for (String authorization : List.of(

@@ -121,7 +121,6 @@ class GenerateRequestParserTest {
                 "{\"prompt\": \"hi\", \"samples\": 17}                       | invalid_request   | samples",
                 "{\"prompt\": \"hi\", \"vote\": \"best\"}                    | invalid_request   | vote",
                 "{\"prompt\": \"hi\", \"stream\": \"no\"}                    | invalid_request   | stream",
-                "{\"prompt\": \"hi\", \"stream\": true}                      | unsupported       | stream",
                 "{\"prompt\": \"hi\", \"examples\": {}}                      | invalid_request   | examples",
                 "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"a\"}]}    | invalid_request   | examples[0].output",
                 "{\"prompt\": \"hi\", \"examples\": [{\"input\": \"a\", \"output\": \"b\", \"x\": 1}]} | invalid_request | examples[0].x",

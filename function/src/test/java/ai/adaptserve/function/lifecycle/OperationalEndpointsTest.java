@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
-import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
 import ai.adaptserve.function.ModelReady;
@@ -42,7 +41,7 @@ class OperationalEndpointsTest {
     }
 
     @Test
-    void models_loaded_listsBase() {
+    void models_loaded_listsBaseThenExperts() {
         // When the models are listed
         given().when()
                 .get("/v1/models")
@@ -50,8 +49,13 @@ class OperationalEndpointsTest {
                 .then()
                 .statusCode(200)
                 .contentType(ContentType.JSON)
-                .body("data", hasSize(1))
+                .body("object", equalTo("list"))
                 .body("data[0].id", equalTo("base"))
+                .body("data[0].object", equalTo("model"))
+                // then one entry per expert of the built-in model, each a child of the base
+                .body("data.size()", greaterThan(1))
+                .body("data[1].id", startsWith("expert:"))
+                .body("data[1].parent", equalTo("base"))
                 .body("data[0].fingerprint.length()", greaterThan(0))
                 .body("data[0].context_length", greaterThan(0));
     }

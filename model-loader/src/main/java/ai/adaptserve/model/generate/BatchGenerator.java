@@ -167,6 +167,11 @@ public final class BatchGenerator implements TextGenerator {
 
         void accept(float[] logits) {
             TokenSampler.Choice c = sampler.next(logits);
+            choose(c);
+            params.listener().onToken(new TokenListener.Token(c.token(), c.logprob(), text, finish, logits));
+        }
+
+        private void choose(TokenSampler.Choice c) {
             lastToken = c.token();
             tokens.add(c.token());
             logprobs.add(c.logprob());

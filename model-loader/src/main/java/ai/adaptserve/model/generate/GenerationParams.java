@@ -10,8 +10,15 @@ import java.util.List;
  * @param topP nucleus mass in (0, 1]; 1 disables the cut
  * @param stop strings that end generation; the stop string itself is not returned
  * @param seed seed of this prompt's sampler, so equal requests give equal answers
+ * @param listener hears each token as it is chosen (streaming, cancellation); {@link TokenListener#NONE} by default
  */
-public record GenerationParams(int maxTokens, float temperature, float topP, List<String> stop, long seed) {
+public record GenerationParams(
+        int maxTokens, float temperature, float topP, List<String> stop, long seed, TokenListener listener) {
+
+    public GenerationParams(int maxTokens, float temperature, float topP, List<String> stop, long seed) {
+        this(maxTokens, temperature, topP, stop, seed, TokenListener.NONE);
+    }
+
     public GenerationParams {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be at least 1, was " + maxTokens);
@@ -23,6 +30,12 @@ public record GenerationParams(int maxTokens, float temperature, float topP, Lis
             throw new IllegalArgumentException("topP must be in (0, 1], was " + topP);
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
+        listener = listener == null ? TokenListener.NONE : listener;
+    }
+
+    /** These settings with {@code listener} hearing the tokens. */
+    public GenerationParams withListener(TokenListener listener) {
+        return new GenerationParams(maxTokens, temperature, topP, stop, seed, listener);
     }
 
     public static GenerationParams greedy(int maxTokens) {
