@@ -62,19 +62,42 @@ class GenerateService {
     GenerateResponse generate(GenerateRequest request, Optional<String> tenant, long startNanos) {
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
-            long adaptStart = System.nanoTime();
-            try (Adaptation adaptation = adapt(model, request, tenant)) {
-                long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
-                return answer(model, request, adaptation, adaptNanos, startNanos);
+            // The router's pass is a forward pass too: a routed request is admitted before it, and keeps its slot for
+            // the generation that decodes on from that pass. Trainings are admitted by the store's training queue.
+            Admission.Slot early = routes(request) ? admission.admit() : null;
+            try {
+                long adaptStart = System.nanoTime();
+                try (Adaptation adaptation = adapt(model, request, tenant)) {
+                    long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
+                    return answer(model, request, adaptation, adaptNanos, startNanos, early);
+                }
+            } finally {
+                if (early != null) {
+                    early.close();
+                }
             }
         }
     }
 
+    /** Whether {@link #adapt} will run the router: an {@code auto} request with no examples to train on, no document. */
+    static boolean routes(GenerateRequest request) {
+        String adapter = request.adapter();
+        return !adapter.equals(GenerateRequestParser.NONE)
+                && !AdapterService.isId(adapter)
+                && request.examples().size() < 2
+                && request.document() == null;
+    }
+
     private GenerateResponse answer(
-            ServedModel model, GenerateRequest request, Adaptation adaptation, long adaptNanos, long startNanos) {
+            ServedModel model,
+            GenerateRequest request,
+            Adaptation adaptation,
+            long adaptNanos,
+            long startNanos,
+            Admission.Slot early) {
         List<GenerationParams> params = params(request, adaptation.defaultStop());
         List<Generation> samples;
-        Admission.Slot slot = admission.admit();
+        Admission.Slot slot = early != null ? early : admission.admit();
         long t0 = System.nanoTime();
         try {
             samples = run(model, adaptation, params);

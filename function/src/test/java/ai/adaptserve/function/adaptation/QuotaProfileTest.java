@@ -1,0 +1,70 @@
+package ai.adaptserve.function.adaptation;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import ai.adaptserve.function.ModelReady;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-tenant storage quota over HTTP: once a tenant's adapters reach it, its next training is refused with 403
+ * {@code quota_exceeded} naming the limit, while other tenants still train and the tenant's stored adapters still work.
+ * (The service is open here: {@code X-Tenant} picks the tenant.)
+ */
+@QuarkusTest
+@TestProfile(QuotaProfileTest.TinyQuota.class)
+class QuotaProfileTest {
+
+    public static final class TinyQuota implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "adaptserve.cache.quota.max-bytes-per-tenant", "1",
+                    "adaptserve.cache.local.dir", "target/test-adapters-quota-" + UUID.randomUUID(),
+                    "adaptserve.ttt.steps", "2",
+                    "adaptserve.ttt.warm-up", "false");
+        }
+    }
+
+    @BeforeEach
+    void modelLoaded() {
+        ModelReady.await();
+    }
+
+    private static String body(String nonce) {
+        return """
+                {"prompt": "xyz", "max_tokens": 1,
+                 "examples": [{"input": "a%1$s", "output": "b"}, {"input": "c%1$s", "output": "d"}]}""".formatted(nonce);
+    }
+
+    private static io.restassured.response.ValidatableResponse generate(String tenant, String body) {
+        return given().contentType(ContentType.JSON)
+                .header("X-Tenant", tenant)
+                .body(body)
+                .when()
+                .post("/v1/generate")
+                .then();
+    }
+
+    @Test
+    void generate_tenantOverItsQuota_is403NamingTheLimit() {
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        generate("acme", body(nonce)).statusCode(200);
+
+        generate("acme", body(nonce + "x"))
+                .statusCode(403)
+                .body("error.code", equalTo("quota_exceeded"))
+                .body("error.message", containsString("1 bytes"))
+                .body("error.message", containsString("max-bytes-per-tenant"));
+        generate("acme", body(nonce)).statusCode(200); // stored adapters are still served
+        generate("globex", body(nonce)).statusCode(200);
+    }
+}
