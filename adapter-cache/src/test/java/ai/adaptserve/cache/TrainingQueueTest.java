@@ -120,4 +120,30 @@ class TrainingQueueTest extends WithRedisAndS3 {
                     payload, queued.get(30, TimeUnit.SECONDS).adapter().payloadBytes(), "found, not trained");
         }
     }
+
+    @Test
+    void getOrCreate_tenantQuotaWithRedis_isCountedForTheFleet() {
+        AdapterCacheConfig config =
+                TestSupport.configBuilder(redis, s3, bucket).tenantQuotaBytes(1).build();
+        try (TieredAdapterStore a = TestSupport.store(config);
+                TieredAdapterStore b = TestSupport.store(config);
+                Resp resp = redis.resp()) {
+            AdapterResult first = a.getOrCreate(
+                    TestSupport.key("quota-1").withTenant("acme"),
+                    k -> TrainedAdapter.of(AdapterKind.LORA, TestSupport.payload(100, 9)),
+                    Duration.ofSeconds(30));
+
+            assertEquals(
+                    String.valueOf(first.adapter().storedLength()),
+                    new String(
+                            resp.getBytes(TenantQuota.counterKey("acme")), java.nio.charset.StandardCharsets.US_ASCII));
+            // B has written nothing itself: the count it refuses on is the fleet's, in Redis.
+            assertThrows(
+                    AdapterCacheException.QuotaExceeded.class,
+                    () -> b.getOrCreate(
+                            TestSupport.key("quota-2").withTenant("acme"),
+                            TestSupport.neverCalled(),
+                            Duration.ofSeconds(30)));
+        }
+    }
 }
