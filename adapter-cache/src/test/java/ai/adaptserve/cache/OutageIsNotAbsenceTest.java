@@ -56,11 +56,17 @@ class OutageIsNotAbsenceTest extends WithRedisAndS3 {
     void get_durableTierDownButRedisHoldsIt_servesFromRedis() throws IOException {
         AdapterKey key = TestSupport.key("in-redis-during-s3-outage");
         byte[] payload = TestSupport.payload(1024, 50);
-        try (TieredAdapterStore writer = TestSupport.store(TestSupport.config(redis, s3, bucket))) {
+        // Redis must answer here even on a saturated machine (a Redis timeout too would rightly be a 503).
+        AdapterCacheConfig.Redis patientRedis =
+                TestSupport.redis(redis).timeout(Duration.ofSeconds(15)).build();
+        try (TieredAdapterStore writer = TestSupport.store(
+                TestSupport.configBuilder(redis, s3, bucket).redis(patientRedis).build())) {
             writer.put(key, TrainedAdapter.of(AdapterKind.LORA, payload));
         }
-        AdapterCacheConfig config =
-                TestSupport.configBuilder(redis, s3, bucket).s3(deadS3(bucket)).build();
+        AdapterCacheConfig config = TestSupport.configBuilder(redis, s3, bucket)
+                .s3(deadS3(bucket))
+                .redis(patientRedis)
+                .build();
         try (TieredAdapterStore store = TestSupport.store(config)) {
             AdapterResult r = store.get(key).orElseThrow();
             assertEquals(AdapterSource.REDIS, r.source());
