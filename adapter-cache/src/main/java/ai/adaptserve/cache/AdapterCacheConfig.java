@@ -34,8 +34,7 @@ import java.util.stream.Collectors;
  * @param verifySha256 ({@code verify-sha256}, default false) also recompute the payload's SHA-256 on every read from
  *     Redis, S3 or the local directory. The length, the key, the base fingerprint and a CRC32C over the whole entry are
  *     always checked; the SHA-256 adds about 1.2 ms per MiB on these machines
- * @param hmacKey ({@code hmac-key} / {@code hmac-key-file}, default none) authenticates every stored entry with an
- *     HMAC-SHA256; without it entries are only checksummed, and whoever can write to Redis or S3 can plant an adapter
+ * @param hmacKey ({@code hmac-key} / {@code hmac-key-file}, default none) authenticates stored entries (HMAC-SHA256)
  * @param tenantQuotaBytes ({@code quota.max-bytes-per-tenant}, default 0 = no quota) stored bytes per tenant (of keys
  *     with a tenant); a training that would start while a tenant is at or above it fails with {@link
  *     AdapterCacheException.QuotaExceeded}. Counted in Redis (fleet-wide) when configured, else per instance
@@ -115,10 +114,6 @@ public record AdapterCacheConfig(
         public Builder hmacKey(Optional<HmacKey> hmacKey) {
             this.hmacKey = hmacKey;
             return this;
-        }
-
-        public Builder hmacKey(HmacKey hmacKey) {
-            return hmacKey(Optional.of(hmacKey));
         }
 
         public Builder tenantQuotaBytes(long tenantQuotaBytes) {
@@ -472,12 +467,12 @@ public record AdapterCacheConfig(
                     .done();
         }
 
+        static final long DEFAULT_MAX_BYTES = 4096 * MIB;
+
         /** {@code dir} with the default bound. */
         public Local(Path dir) {
             this(dir, DEFAULT_MAX_BYTES);
         }
-
-        static final long DEFAULT_MAX_BYTES = 4096 * MIB;
 
         public static Local defaults() {
             return new Local(defaultDir(), DEFAULT_MAX_BYTES);
@@ -489,41 +484,6 @@ public record AdapterCacheConfig(
             Path cache =
                     xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
             return cache.resolve("adaptserve").resolve("adapters");
-        }
-    }
-
-    /**
-     * The secret that authenticates stored entries; at least 32 bytes. Its {@code toString} does not show it.
-     *
-     * @param secret the key bytes (the configured value's UTF-8 bytes, or the key file's contents)
-     */
-    public record HmacKey(byte[] secret) {
-        public HmacKey {
-            Objects.requireNonNull(secret, "secret");
-            new ConfigChecks()
-                    .require(secret.length >= 32, "hmac-key", "must be at least 32 bytes, got " + secret.length)
-                    .done();
-            secret = secret.clone();
-        }
-
-        @Override
-        public byte[] secret() {
-            return secret.clone();
-        }
-
-        @Override
-        public String toString() {
-            return "HmacKey[***]";
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof HmacKey other && java.security.MessageDigest.isEqual(secret, other.secret);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(secret);
         }
     }
 

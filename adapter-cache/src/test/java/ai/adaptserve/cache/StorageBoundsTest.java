@@ -22,10 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The local directory bounded and private, entries authenticated with an HMAC, the tenant quota. */
 class StorageBoundsTest {
 
-    private static final AdapterCacheConfig.HmacKey KEY_1 =
-            new AdapterCacheConfig.HmacKey("k1-0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
-    private static final AdapterCacheConfig.HmacKey KEY_2 =
-            new AdapterCacheConfig.HmacKey("k2-0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+    private static final HmacKey KEY_1 =
+            new HmacKey("k1-0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+    private static final HmacKey KEY_2 =
+            new HmacKey("k2-0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
 
     @TempDir
     Path dir;
@@ -101,17 +101,20 @@ class StorageBoundsTest {
         AdapterKey signed = TestSupport.key("signed-k1");
         AdapterKey unsigned = TestSupport.key("unsigned");
         byte[] payload = TestSupport.payload(300, 7);
-        try (TieredAdapterStore k1 = TestSupport.store(
-                        TestSupport.localConfigBuilder(dir).hmacKey(KEY_1).build());
+        try (TieredAdapterStore k1 = TestSupport.store(TestSupport.localConfigBuilder(dir)
+                        .hmacKey(java.util.Optional.of(KEY_1))
+                        .build());
                 TieredAdapterStore none = TestSupport.store(TestSupport.localConfig(dir))) {
             k1.put(signed, TrainedAdapter.of(AdapterKind.LORA, payload));
             none.put(unsigned, TrainedAdapter.of(AdapterKind.LORA, payload));
         }
         byte[] signedBytes = Files.readAllBytes(file(signed));
-        try (TieredAdapterStore k1 = TestSupport.store(
-                        TestSupport.localConfigBuilder(dir).hmacKey(KEY_1).build());
-                TieredAdapterStore k2 = TestSupport.store(
-                        TestSupport.localConfigBuilder(dir).hmacKey(KEY_2).build());
+        try (TieredAdapterStore k1 = TestSupport.store(TestSupport.localConfigBuilder(dir)
+                        .hmacKey(java.util.Optional.of(KEY_1))
+                        .build());
+                TieredAdapterStore k2 = TestSupport.store(TestSupport.localConfigBuilder(dir)
+                        .hmacKey(java.util.Optional.of(KEY_2))
+                        .build());
                 TieredAdapterStore none = TestSupport.store(TestSupport.localConfig(dir))) {
             assertArrayEquals(payload, k1.get(signed).orElseThrow().adapter().payloadBytes());
             assertArrayEquals(payload, none.get(signed).orElseThrow().adapter().payloadBytes(), "checksum only");

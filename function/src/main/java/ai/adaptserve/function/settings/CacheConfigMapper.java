@@ -1,6 +1,7 @@
 package ai.adaptserve.function.settings;
 
 import ai.adaptserve.cache.AdapterCacheConfig;
+import ai.adaptserve.cache.HmacKey;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.runtime.configuration.MemorySize;
 import java.io.IOException;
@@ -107,7 +108,7 @@ public final class CacheConfigMapper {
     }
 
     /** {@code hmac-key} or the contents of {@code hmac-key-file} (not both). */
-    private static Optional<AdapterCacheConfig.HmacKey> hmacKey(CacheConfig c) {
+    private static Optional<HmacKey> hmacKey(CacheConfig c) {
         if (c.hmacKey().isPresent() && c.hmacKeyFile().isPresent()) {
             throw invalid("hmac-key-file", "set either hmac-key or hmac-key-file, not both");
         }
@@ -115,14 +116,14 @@ public final class CacheConfigMapper {
             Path file = c.hmacKeyFile().get();
             try {
                 String secret = Files.readString(file, StandardCharsets.UTF_8).strip();
-                return Optional.of(new AdapterCacheConfig.HmacKey(secret.getBytes(StandardCharsets.UTF_8)));
+                return Optional.of(new HmacKey(secret.getBytes(StandardCharsets.UTF_8)));
             } catch (IOException e) {
                 throw invalid("hmac-key-file", "cannot read " + file + ": " + e.getMessage());
             } catch (AdapterCacheConfig.Invalid e) {
                 throw invalid("hmac-key-file", e.problems().get(0).message());
             }
         }
-        return c.hmacKey().map(k -> new AdapterCacheConfig.HmacKey(k.getBytes(StandardCharsets.UTF_8)));
+        return c.hmacKey().map(k -> new HmacKey(k.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static AdapterCacheConfig.Local local(CacheConfig c) {
