@@ -34,6 +34,10 @@ import java.util.stream.Collectors;
  * @param verifySha256 ({@code verify-sha256}, default false) also recompute the payload's SHA-256 on every read from
  *     Redis, S3 or the local directory. The length, the key, the base fingerprint and a CRC32C over the whole entry are
  *     always checked; the SHA-256 adds about 1.2 ms per MiB on these machines
+ * @param hmacKey ({@code hmac-key} / {@code hmac-key-file}, default none) authenticates stored entries (HMAC-SHA256)
+ * @param tenantQuotaBytes ({@code quota.max-bytes-per-tenant}, default 0 = no quota) stored bytes per tenant (of keys
+ *     with a tenant); a training that would start while a tenant is at or above it fails with {@link
+ *     AdapterCacheException.QuotaExceeded}. Counted in Redis (fleet-wide) when configured, else per instance
  */
 public record AdapterCacheConfig(
         Memory memory,
@@ -44,7 +48,9 @@ public record AdapterCacheConfig(
         WriteBehind writeBehind,
         long maxAdapterBytes,
         Duration maxTrainingTime,
-        boolean verifySha256) {
+        boolean verifySha256,
+        Optional<HmacKey> hmacKey,
+        long tenantQuotaBytes) {
 
     static final long MIB = 1024L * 1024L;
 
@@ -55,7 +61,9 @@ public record AdapterCacheConfig(
         Objects.requireNonNull(local, "local");
         Objects.requireNonNull(lock, "lock");
         Objects.requireNonNull(writeBehind, "writeBehind");
+        Objects.requireNonNull(hmacKey, "hmacKey");
         new ConfigChecks()
+                .range("quota.max-bytes-per-tenant", tenantQuotaBytes, 0, Long.MAX_VALUE)
                 .range("max-adapter-bytes", maxAdapterBytes, 1, Integer.MAX_VALUE - 2 * AdapterEnvelope.MAX_HEADER)
                 .positive("max-training-time", maxTrainingTime)
                 .done();
@@ -82,7 +90,9 @@ public record AdapterCacheConfig(
                 .writeBehind(writeBehind)
                 .maxAdapterBytes(maxAdapterBytes)
                 .maxTrainingTime(maxTrainingTime)
-                .verifySha256(verifySha256);
+                .verifySha256(verifySha256)
+                .hmacKey(hmacKey)
+                .tenantQuotaBytes(tenantQuotaBytes);
     }
 
     /** Builds an {@link AdapterCacheConfig}; starts from the defaults, checks on {@link #build()}. */
@@ -96,8 +106,20 @@ public record AdapterCacheConfig(
         private long maxAdapterBytes = 256 * MIB;
         private Duration maxTrainingTime = Duration.ofMinutes(15);
         private boolean verifySha256 = false;
+        private Optional<HmacKey> hmacKey = Optional.empty();
+        private long tenantQuotaBytes = 0;
 
         private Builder() {}
+
+        public Builder hmacKey(Optional<HmacKey> hmacKey) {
+            this.hmacKey = hmacKey;
+            return this;
+        }
+
+        public Builder tenantQuotaBytes(long tenantQuotaBytes) {
+            this.tenantQuotaBytes = tenantQuotaBytes;
+            return this;
+        }
 
         public Builder memory(Memory memory) {
             this.memory = memory;
@@ -155,7 +177,17 @@ public record AdapterCacheConfig(
         /** @throws Invalid naming every bad key */
         public AdapterCacheConfig build() {
             return new AdapterCacheConfig(
-                    memory, redis, s3, local, lock, writeBehind, maxAdapterBytes, maxTrainingTime, verifySha256);
+                    memory,
+                    redis,
+                    s3,
+                    local,
+                    lock,
+                    writeBehind,
+                    maxAdapterBytes,
+                    maxTrainingTime,
+                    verifySha256,
+                    hmacKey,
+                    tenantQuotaBytes);
         }
     }
 
@@ -422,15 +454,36 @@ public record AdapterCacheConfig(
     /**
      * The local-directory tier, the durable tier when S3 is not configured.
      *
-     * @param dir ({@code local.dir}, default {@code ${java.io.tmpdir}/adaptserve/adapters}) created if missing
+     * @param dir ({@code local.dir}, default {@code ~/.cache/adaptserve/adapters}, or {@code
+     *     $XDG_CACHE_HOME/adaptserve/adapters}) created if missing, private to the user (0700) when this store creates it
+     * @param maxBytes ({@code local.max-bytes}, default 4 GiB) the directory's adapters are kept under this by deleting
+     *     the least recently used ones (an LRU sweep after writes)
      */
-    public record Local(Path dir) {
+    public record Local(Path dir, long maxBytes) {
         public Local {
-            new ConfigChecks().present(dir, "local.dir").done();
+            new ConfigChecks()
+                    .present(dir, "local.dir")
+                    .range("local.max-bytes", maxBytes, 1, Long.MAX_VALUE)
+                    .done();
+        }
+
+        static final long DEFAULT_MAX_BYTES = 4096 * MIB;
+
+        /** {@code dir} with the default bound. */
+        public Local(Path dir) {
+            this(dir, DEFAULT_MAX_BYTES);
         }
 
         public static Local defaults() {
-            return new Local(Path.of(System.getProperty("java.io.tmpdir"), "adaptserve", "adapters"));
+            return new Local(defaultDir(), DEFAULT_MAX_BYTES);
+        }
+
+        /** The user's cache directory, not the shared temp directory: other local users cannot plant adapters. */
+        static Path defaultDir() {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            Path cache =
+                    xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+            return cache.resolve("adaptserve").resolve("adapters");
         }
     }
 

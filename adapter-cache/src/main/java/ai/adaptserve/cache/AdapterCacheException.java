@@ -53,6 +53,51 @@ public abstract sealed class AdapterCacheException extends RuntimeException {
     }
 
     /**
+     * The adapter cannot be answered for now: a tier that may hold it is down or timed out, or holds an entry this
+     * instance cannot read (larger than its {@code max-adapter-bytes}, or of a newer format). Not an absence: the same
+     * request may succeed later or on another instance.
+     */
+    public static final class Unavailable extends AdapterCacheException {
+        public Unavailable(AdapterKey key, String message) {
+            super(key, message, null);
+        }
+    }
+
+    /**
+     * A stored entry for the key is intact but not authenticated: its HMAC does not match this instance's
+     * {@code hmac-key} (or it has none while a key is configured). It is refused and left in place.
+     */
+    public static final class Unauthenticated extends AdapterCacheException {
+        public Unauthenticated(AdapterKey key, String message) {
+            super(key, message, null);
+        }
+    }
+
+    /**
+     * The key's tenant stores at least {@code quota.max-bytes-per-tenant} bytes of adapters: no new training for it.
+     */
+    public static final class QuotaExceeded extends AdapterCacheException {
+        private final long limitBytes;
+
+        public QuotaExceeded(AdapterKey key, String message, long limitBytes) {
+            super(key, message, null);
+            this.limitBytes = limitBytes;
+        }
+
+        /** The quota, in bytes. */
+        public long limitBytes() {
+            return limitBytes;
+        }
+    }
+
+    /** The training queue of this instance is full: nothing was queued; retry later. */
+    public static final class Overloaded extends AdapterCacheException {
+        public Overloaded(AdapterKey key, String message) {
+            super(key, message, null);
+        }
+    }
+
+    /**
      * The adapter passed the store's checks, but the {@link AdapterDecoder} rejected its payload (the cause says why). It
      * is not kept in memory; every read decodes it again.
      */

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
@@ -39,11 +40,21 @@ import java.util.zip.CRC32C;
  * magic and version, the lengths, the CRC32C over the whole entry (so any damaged, truncated or extended byte is
  * caught), the key hash and base fingerprint against the key it was read for, the kind, and optionally the payload's
  * SHA-256 (a CRC32C of 4 MiB costs about 0.3 ms here, a SHA-256 about 5 ms).
+ *
+ * <p><b>Version 2</b> (written when an {@code hmac-key} is configured) is version 1 with 32 more bytes before the
+ * CRC32C: the HMAC-SHA256, under that key, of bytes {@code [0, 50+H+P)}; total {@code 86 + H + P}. A checksum only
+ * catches accidents, the HMAC also catches whoever can write to Redis or S3 but does not hold the key. With a key, a
+ * version-1 entry or a wrong MAC is refused ({@link BadEntryException.Kind#UNAUTHENTICATED}, left in place); without
+ * one, version 2 is read with its checksum only.
  */
 final class AdapterEnvelope {
 
     static final byte[] MAGIC = {0x41, 0x53, 0x41, 0x44};
     static final int VERSION = 1;
+    /** The authenticated format: version 1 plus an HMAC-SHA256 before the CRC32C. */
+    static final int VERSION_MAC = 2;
+
+    static final int MAC_BYTES = 32;
     static final int MAX_HEADER = 65_536;
     static final int MAX_METADATA_ENTRIES = 64;
     static final int MAX_METADATA_KEY = 128;
@@ -53,19 +64,35 @@ final class AdapterEnvelope {
 
     private AdapterEnvelope() {}
 
-    /** Encodes a trained adapter; the result is also returned as a {@link StoredAdapter} sharing the bytes. */
+    /** Encodes a trained adapter, unauthenticated (version 1). */
     static StoredAdapter encode(AdapterKey key, TrainedAdapter adapter, Instant createdAt, long trainMillis) {
+        return encode(key, adapter, createdAt, trainMillis, Optional.empty());
+    }
+
+    /**
+     * Encodes a trained adapter: version 2 with an HMAC under {@code mac} when present, else version 1. The result is
+     * also returned as a {@link StoredAdapter} sharing the bytes.
+     */
+    static StoredAdapter encode(
+            AdapterKey key, TrainedAdapter adapter, Instant createdAt, long trainMillis, Optional<EntryMac> mac) {
         byte[] header = header(key, adapter.kind(), createdAt, trainMillis, adapter.metadata());
         byte[] payload = adapter.payload();
-        if ((long) FIXED_OVERHEAD + header.length + payload.length > Integer.MAX_VALUE - 16) {
+        int macBytes = mac.isPresent() ? MAC_BYTES : 0;
+        if ((long) FIXED_OVERHEAD + macBytes + header.length + payload.length > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("adapter of " + payload.length + " bytes is too large to store");
         }
         byte[] digest = AdapterKey.sha256(payload);
-        ByteBuffer out = ByteBuffer.allocate(FIXED_OVERHEAD + header.length + payload.length);
-        out.put(MAGIC).putShort((short) VERSION).putInt(header.length).put(header);
+        ByteBuffer out = ByteBuffer.allocate(FIXED_OVERHEAD + macBytes + header.length + payload.length);
+        out.put(MAGIC)
+                .putShort((short) (mac.isPresent() ? VERSION_MAC : VERSION))
+                .putInt(header.length)
+                .put(header);
         out.putLong(payload.length).put(digest);
         int payloadOffset = out.position();
         out.put(payload);
+        if (mac.isPresent()) {
+            out.put(mac.get().sign(out.array(), out.position()));
+        }
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, out.position());
         out.putInt((int) crc.getValue());
@@ -122,6 +149,16 @@ final class AdapterEnvelope {
      */
     static StoredAdapter decode(byte[] bytes, AdapterKey expected, long maxPayload, boolean verifySha256)
             throws BadEntryException {
+        return decode(bytes, expected, maxPayload, verifySha256, Optional.empty());
+    }
+
+    /**
+     * As {@link #decode(byte[], AdapterKey, long, boolean)}, and with {@code mac} present the entry must be version 2
+     * with a matching HMAC.
+     */
+    static StoredAdapter decode(
+            byte[] bytes, AdapterKey expected, long maxPayload, boolean verifySha256, Optional<EntryMac> mac)
+            throws BadEntryException {
         if (bytes.length < FIXED_OVERHEAD) {
             throw BadEntryException.corrupt("truncated", "only " + bytes.length + " bytes");
         }
@@ -132,30 +169,43 @@ final class AdapterEnvelope {
             throw BadEntryException.corrupt("magic", "not an adapter envelope");
         }
         int version = Short.toUnsignedInt(in.getShort());
-        if (version > VERSION) {
+        if (version > VERSION_MAC) {
             // Written by a newer version of this software: not ours to judge or delete.
             throw BadEntryException.unsupported("version", "format version " + version);
         }
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_MAC) {
             throw BadEntryException.corrupt("version", "format version " + version);
         }
+        int macBytes = version == VERSION_MAC ? MAC_BYTES : 0;
         int headerLength = in.getInt();
         if (headerLength < 0 || headerLength > MAX_HEADER || FIXED_OVERHEAD + headerLength > bytes.length) {
             throw BadEntryException.corrupt("header-length", "header length " + headerLength);
         }
         long payloadLength = ByteBuffer.wrap(bytes, 10 + headerLength, 8).getLong();
-        if (payloadLength < 0 || (long) FIXED_OVERHEAD + headerLength + payloadLength != bytes.length) {
+        if (payloadLength > maxPayload) {
+            // Before the length check: reads are cut at this instance's limit, so a larger entry arrives truncated.
+            // It may be intact and readable by an instance with a larger limit: not ours to delete.
+            throw BadEntryException.unsupported("too-large", payloadLength + " payload bytes, limit " + maxPayload);
+        }
+        if (payloadLength < 0 || (long) FIXED_OVERHEAD + macBytes + headerLength + payloadLength != bytes.length) {
             throw BadEntryException.corrupt(
                     "length", "payload length " + payloadLength + " in an entry of " + bytes.length + " bytes");
-        }
-        if (payloadLength > maxPayload) {
-            throw BadEntryException.corrupt("too-large", payloadLength + " payload bytes, limit " + maxPayload);
         }
         int crcOffset = bytes.length - 4;
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, crcOffset);
         if (ByteBuffer.wrap(bytes, crcOffset, 4).getInt() != (int) crc.getValue()) {
             throw BadEntryException.corrupt("checksum", "CRC32C mismatch");
+        }
+        if (mac.isPresent()) {
+            if (macBytes == 0) {
+                throw BadEntryException.unauthenticated("no-mac", "entry carries no HMAC and an hmac-key is set");
+            }
+            int macOffset = crcOffset - MAC_BYTES;
+            byte[] expectedMac = mac.get().sign(bytes, macOffset);
+            if (!MessageDigest.isEqual(expectedMac, Arrays.copyOfRange(bytes, macOffset, crcOffset))) {
+                throw BadEntryException.unauthenticated("mac", "HMAC mismatch (planted, or written under another key)");
+            }
         }
         ByteBuffer header = ByteBuffer.wrap(bytes, 10, headerLength).slice();
         byte[] keyHash = new byte[32];

@@ -12,8 +12,9 @@ import java.util.concurrent.CompletableFuture;
  * before it is durable. Every byte read from outside the process is verified (length, checksum, key, base model)
  * before use; a bad entry is deleted and counted, and the read is a miss.
  *
- * <p>A failing tier never fails a request: the store serves from the tiers that work and, failing all, trains. Only
- * the trainer's own failure and the caller's timeout are reported, as {@link AdapterCacheException}.
+ * <p>A failing tier never fails a training request: the store serves from the tiers that work and, failing all, trains.
+ * A lookup by id ({@link #get}) that cannot tell whether the adapter exists says so ({@link
+ * AdapterCacheException.Unavailable}) instead of answering "absent".
  *
  * <p>Methods block (they wait on network calls and trainings): call them from worker or virtual threads, never from
  * an event loop. Implementations are thread-safe.
@@ -21,9 +22,13 @@ import java.util.concurrent.CompletableFuture;
 public interface AdapterStore extends AutoCloseable {
 
     /**
-     * The adapter of {@code key} from the fastest tier that holds it, or empty. Never trains.
+     * The adapter of {@code key} from the fastest tier that holds it, or empty. Never trains. Empty means absent: an
+     * outage is not reported as an absence.
      *
      * @return the adapter and the tier that served it
+     * @throws AdapterCacheException.Unavailable if nothing usable was found and the durable tier could not answer, or
+     *     holds an entry this instance cannot read (its own {@code max-adapter-bytes}, a newer format)
+     * @throws AdapterCacheException.Unauthenticated if the entry found fails the HMAC check
      */
     Optional<AdapterResult> get(AdapterKey key);
 
@@ -37,6 +42,8 @@ public interface AdapterStore extends AutoCloseable {
      * @throws AdapterCacheException.TrainingFailed if the training failed (every waiter gets this)
      * @throws AdapterCacheException.WaitTimedOut if {@code timeout} passed first
      * @throws AdapterCacheException.Interrupted if the calling thread was interrupted or the store closed
+     * @throws AdapterCacheException.Overloaded if the training queue is full ({@link TrainingLimits})
+     * @throws AdapterCacheException.QuotaExceeded if the key's tenant is at its quota
      */
     AdapterResult getOrCreate(AdapterKey key, AdapterTrainer trainer, Duration timeout);
 

@@ -55,6 +55,14 @@ public final class CacheMetrics {
     public static final String WRITE_BEHIND_BYTES = "adapter.cache.write.behind.bytes";
     public static final String WRITE_BEHIND_DROPPED = "adapter.cache.write.behind.dropped";
     public static final String MEMORY_BYTES = "adapter.cache.memory.bytes";
+    /** Gauges: trainings holding a slot, and flights waiting for one (see {@link TrainingLimits}). */
+    public static final String TRAININGS_RUNNING = "adapter.cache.trainings.running";
+
+    public static final String TRAININGS_QUEUED = "adapter.cache.trainings.queued";
+    /** Trainings refused: {@code reason=queue-full|quota}. */
+    public static final String TRAININGS_REJECTED = "adapter.cache.trainings.rejected";
+    /** Trainings whose result was not written because this instance lost the fleet lock meanwhile. */
+    public static final String TRAININGS_ABANDONED = "adapter.cache.trainings.abandoned";
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -136,6 +144,14 @@ public final class CacheMetrics {
                                 .description("Time spent waiting for another instance's training")
                                 .register(registry))
                 .record(Duration.ofNanos(nanos));
+    }
+
+    void trainingRejected(String reason) {
+        counter(TRAININGS_REJECTED, "reason", reason).increment();
+    }
+
+    void trainingAbandoned() {
+        counter(TRAININGS_ABANDONED).increment();
     }
 
     void lockLost() {

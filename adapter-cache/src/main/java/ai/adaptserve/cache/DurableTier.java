@@ -16,9 +16,15 @@ sealed interface DurableTier extends AutoCloseable permits S3Tier, LocalDirector
      */
     Optional<byte[]> get(AdapterKey key, long maxBytes) throws TierUnavailableException;
 
-    void put(AdapterKey key, byte[] envelope) throws TierUnavailableException;
+    /**
+     * Stores {@code envelope} under {@code key} unless an entry is there already; never replaces one.
+     *
+     * @return true if this call created the entry, false if one existed (nothing written)
+     */
+    boolean create(AdapterKey key, byte[] envelope) throws TierUnavailableException;
 
-    boolean exists(AdapterKey key) throws TierUnavailableException;
+    /** Notes that {@code key} was just read (for a tier that evicts the least recently used entries). */
+    default void touch(AdapterKey key) {}
 
     void delete(AdapterKey key) throws TierUnavailableException;
 

@@ -10,8 +10,9 @@ import java.util.Optional;
  * A lock per adapter key in Redis, so that the fleet trains each adapter once.
  *
  * <ul>
- *   <li>Acquire (one Lua script, atomic): if {@code as:lock:<id>} exists, fail; else {@code INCR as:fence} gives a
- *       fencing token, and {@code SET as:lock:<id> "<token>:<instance>" PX ttl}.
+ *   <li>Acquire (one Lua script, atomic): if {@code as:lock:<id>} holds this instance's value, the same lease again
+ *       (retries are idempotent); if it holds another's, fail; else {@code INCR as:fence} gives a fencing token, and
+ *       {@code SET as:lock:<id> "<token>:<instance>" PX ttl}.
  *   <li>Renew: {@code PEXPIRE} only if the value is still ours (compare-and-expire). The holder renews every third of
  *       the TTL while it trains; if it dies, renewals stop and the lock expires.
  *   <li>Release: {@code DEL} only if the value is still ours (compare-and-delete), then {@code PUBLISH as:ready}, so
@@ -19,13 +20,23 @@ import java.util.Optional;
  * </ul>
  *
  * <p>The token is unique and increasing; a holder that stalled past its TTL can neither renew nor release its
- * successor's lock. Writes of the adapter itself need no fencing: entries are content-addressed and verified, so a
- * late write by a stale holder stores an equally valid adapter.
+ * successor's lock. A holder checks it still holds the lock ({@link #holds}) before it writes, and abandons its
+ * training otherwise; if a stale write slips through anyway, every write is create-only, so the first entry stays.
  */
 final class FleetTrainingLock {
 
+    // Idempotent: a retry by the same instance (its first call timed out on the client but ran in Redis) gets its own
+    // lease back instead of counting as a second holder that would wait for itself until the lock expires.
     private static final String ACQUIRE = """
-            if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+            local held = redis.call('GET', KEYS[1])
+            if held then
+              local sep = string.find(held, ':', 1, true)
+              if sep and string.sub(held, sep + 1) == ARGV[2] then
+                redis.call('PEXPIRE', KEYS[1], ARGV[1])
+                return tonumber(string.sub(held, 1, sep - 1))
+              end
+              return false
+            end
             local token = redis.call('INCR', KEYS[2])
             redis.call('SET', KEYS[1], token .. ':' .. ARGV[2], 'PX', ARGV[1])
             return token
@@ -74,6 +85,12 @@ final class FleetTrainingLock {
         }
         long token = r.toLong();
         return Optional.of(new Lease(key, token, token + ":" + instanceId));
+    }
+
+    /** Whether the lock still holds {@code lease}'s value. */
+    boolean holds(Lease lease) throws TierUnavailableException {
+        Response r = redis.call(Request.cmd(Command.GET).arg(RedisTier.lockKey(lease.key())));
+        return r != null && lease.value().equals(r.toString());
     }
 
     /** Extends the lease; false if the lock is no longer ours. */

@@ -4,26 +4,32 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * The durable tier of a single machine: {@code <dir>/[<tenant>/]adapters/<base-fingerprint>/<id>}, the same layout as
- * the S3 keys. Writes go to a temporary file that is fsynced and atomically renamed, so a reader never sees half a
- * file.
+ * the S3 keys. Writes go to a temporary file that is fsynced and then hard-linked to its name, which fails if the name
+ * exists: a reader never sees half a file and an entry is never replaced. Directories this tier creates are private to
+ * the user (0700). The {@link LocalDirectorySweep} keeps the directory under {@code local.max-bytes}.
  */
 final class LocalDirectoryTier implements DurableTier {
 
-    private final Path dir;
+    private static final System.Logger LOG = System.getLogger(LocalDirectoryTier.class.getName());
 
-    LocalDirectoryTier(Path dir) {
-        this.dir = dir.toAbsolutePath().normalize();
+    private final Path dir;
+    private final LocalDirectorySweep sweep;
+
+    LocalDirectoryTier(AdapterCacheConfig.Local config) {
+        this.dir = config.dir().toAbsolutePath().normalize();
+        this.sweep = new LocalDirectorySweep(dir, config.maxBytes());
     }
 
     @Override
@@ -53,12 +59,25 @@ final class LocalDirectoryTier implements DurableTier {
         }
     }
 
+    /** The modification time is the LRU order of the sweep: a read moves the entry to the back. */
     @Override
-    public void put(AdapterKey key, byte[] envelope) throws TierUnavailableException {
+    public void touch(AdapterKey key) {
+        try {
+            Files.setLastModifiedTime(path(key), FileTime.fromMillis(System.currentTimeMillis()));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "adapter cache: could not touch {0}: {1}", path(key), e);
+        }
+    }
+
+    @Override
+    public boolean create(AdapterKey key, byte[] envelope) throws TierUnavailableException {
         Path path = path(key);
+        if (Files.exists(path)) {
+            return false;
+        }
         Path tmp = path.resolveSibling("." + path.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            Files.createDirectories(path.getParent());
+            createPrivateDirectories(path.getParent());
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(envelope);
                 while (buffer.hasRemaining()) {
@@ -67,23 +86,40 @@ final class LocalDirectoryTier implements DurableTier {
                 ch.force(true);
             }
             try {
-                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+                // link(2) fails if the name exists, atomically; rename(2) would replace it.
+                Files.createLink(path, tmp);
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            } catch (UnsupportedOperationException e) {
+                // No hard links on this file system: a move without REPLACE_EXISTING (checked, not atomic).
+                Files.move(tmp, path);
             }
+        } catch (FileAlreadyExistsException e) {
+            return false;
         } catch (IOException e) {
+            throw new TierUnavailableException("writing " + path + " failed: " + e, e);
+        } finally {
             try {
                 Files.deleteIfExists(tmp);
             } catch (IOException ignored) {
                 // best effort
             }
-            throw new TierUnavailableException("writing " + path + " failed: " + e, e);
         }
+        sweep.added(envelope.length);
+        return true;
     }
 
-    @Override
-    public boolean exists(AdapterKey key) {
-        return Files.isRegularFile(path(key));
+    /** Creates {@code target} and its missing parents with mode 0700 (where the file system has POSIX modes). */
+    private void createPrivateDirectories(Path target) throws IOException {
+        if (Files.isDirectory(target)) {
+            return;
+        }
+        try {
+            Files.createDirectories(
+                    target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(target);
+        }
     }
 
     @Override
@@ -98,12 +134,17 @@ final class LocalDirectoryTier implements DurableTier {
     @Override
     public void probe() throws TierUnavailableException {
         try {
-            Files.createDirectories(dir);
+            createPrivateDirectories(dir);
             Path probe = Files.createTempFile(dir, ".probe-", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
             throw new TierUnavailableException("cannot write to " + dir + ": " + e, e);
         }
+    }
+
+    /** Runs the LRU sweep now (for tests and tools); returns the bytes left. */
+    long sweepNow() {
+        return sweep.sweep();
     }
 
     @Override

@@ -118,7 +118,7 @@ final class RedisTier implements AutoCloseable {
     }
 
     /**
-     * Makes a durable adapter visible to the fleet, pipelined: {@code SET as:adapter:<id> PX ttl} (if it fits),
+     * Makes a durable adapter visible to the fleet, pipelined: {@code SET as:adapter:<id> PX ttl NX} (if it fits),
      * {@code DEL as:pending:<id>}, {@code PUBLISH as:ready <qualified id>}.
      */
     void announce(StoredAdapter adapter) throws TierUnavailableException {
@@ -132,7 +132,7 @@ final class RedisTier implements AutoCloseable {
         await(client.batch(batch).toCompletionStage(), "announce " + key.qualifiedId());
     }
 
-    /** Shares an adapter that is not durable yet: {@code SET as:pending:<id> PX ttl} (if it fits) and a notification. */
+    /** Shares an adapter that is not durable yet: {@code SET as:pending:<id> PX ttl NX} (if it fits) and a notification. */
     void sharePending(StoredAdapter adapter) throws TierUnavailableException {
         AdapterKey key = adapter.key();
         List<Request> batch = new ArrayList<>(2);
@@ -169,12 +169,14 @@ final class RedisTier implements AutoCloseable {
         return Await.await(stage, config.timeout(), "Redis " + what);
     }
 
+    /** {@code SET … PX ttl NX}: create-only, like every write of the cache, so the first writer's bytes stay. */
     private Request set(String redisKey, byte[] envelope) {
         return Request.cmd(Command.SET)
                 .arg(redisKey)
                 .arg(envelope)
                 .arg("PX")
-                .arg(config.ttl().toMillis());
+                .arg(config.ttl().toMillis())
+                .arg("NX");
     }
 
     private static Request publish(AdapterKey key) {

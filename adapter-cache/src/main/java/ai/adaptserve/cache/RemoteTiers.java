@@ -7,7 +7,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One call at a time to Redis (optional) or the durable tier, each behind its {@link TierHealth}: a call to a tier that
  * is down is skipped, a failed call marks it down, and nothing is thrown. Bytes read are verified
- * ({@link AdapterEnvelope#decode}); a bad entry is counted, deleted and treated as a miss. Every call is metered.
+ * ({@link AdapterEnvelope#decode}, with the HMAC when a key is configured); a corrupt entry is counted, deleted from
+ * that tier and treated as a miss, any other bad entry is counted and left in place. Writes never replace an entry
+ * (create-only on every tier). Every call is metered.
  *
  * <p>The order of the tiers is not decided here: see {@link TierPath} and {@link WriteBehind}.
  */
@@ -22,6 +24,8 @@ final class RemoteTiers implements AutoCloseable {
     private final DurableTier durable;
     private final TierHealth durableHealth;
     private final long maxEnvelopeBytes;
+    private final Optional<EntryMac> mac;
+    private final TenantQuota quota;
 
     /** {@code redis} and {@code redisHealth} are null without Redis. */
     RemoteTiers(
@@ -30,14 +34,20 @@ final class RemoteTiers implements AutoCloseable {
             RedisTier redis,
             TierHealth redisHealth,
             DurableTier durable,
-            TierHealth durableHealth) {
+            TierHealth durableHealth,
+            TenantQuota quota) {
+        this.quota = quota;
         this.config = config;
         this.metrics = metrics;
         this.redis = redis;
         this.redisHealth = redisHealth;
         this.durable = durable;
         this.durableHealth = durableHealth;
-        this.maxEnvelopeBytes = config.maxAdapterBytes() + AdapterEnvelope.MAX_HEADER + AdapterEnvelope.FIXED_OVERHEAD;
+        this.maxEnvelopeBytes = config.maxAdapterBytes()
+                + AdapterEnvelope.MAX_HEADER
+                + AdapterEnvelope.FIXED_OVERHEAD
+                + AdapterEnvelope.MAC_BYTES;
+        this.mac = config.hmacKey().map(k -> new EntryMac(k.secret()));
     }
 
     /** Whether Redis is configured and currently considered available. */
@@ -56,7 +66,10 @@ final class RemoteTiers implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------- reads
 
     /** The announced entry ({@code pending} false) or the not-yet-durable one ({@code pending} true) of {@code key}. */
-    Optional<StoredAdapter> readRedis(AdapterKey key, boolean pending) {
+    TierRead readRedis(AdapterKey key, boolean pending) {
+        if (!redisUp()) {
+            return new TierRead.Down("redis is unavailable");
+        }
         long start = System.nanoTime();
         try {
             Optional<byte[]> bytes = pending ? redis.getPending(key) : redis.get(key);
@@ -65,49 +78,53 @@ final class RemoteTiers implements AutoCloseable {
                 if (!pending) {
                     metrics.miss(AdapterSource.REDIS, System.nanoTime() - start);
                 }
-                return Optional.empty();
+                return TierRead.MISS;
             }
-            return Optional.of(verified(AdapterSource.REDIS, bytes.get(), key, start));
+            return new TierRead.Hit(verified(AdapterSource.REDIS, bytes.get(), key, start));
         } catch (BadEntryException e) {
             metrics.miss(AdapterSource.REDIS, System.nanoTime() - start);
-            badEntry(AdapterSource.REDIS, key, pending ? RedisTier.pendingKey(key) : RedisTier.dataKey(key), e, () -> {
-                if (pending) {
-                    redis.deletePending(key);
-                } else {
-                    redis.delete(key);
-                }
-            });
-            return Optional.empty();
+            return badEntry(
+                    AdapterSource.REDIS, key, pending ? RedisTier.pendingKey(key) : RedisTier.dataKey(key), e, () -> {
+                        if (pending) {
+                            redis.deletePending(key);
+                        } else {
+                            redis.delete(key);
+                        }
+                    });
         } catch (TierUnavailableException e) {
             redisHealth.failure(pending ? "get-pending" : "get", e);
-            return Optional.empty();
+            return new TierRead.Down(e.getMessage());
         }
     }
 
-    Optional<StoredAdapter> readDurable(AdapterKey key) {
+    TierRead readDurable(AdapterKey key) {
         AdapterSource tier = durable.source();
+        if (!durableUp()) {
+            return new TierRead.Down(tier.wireName() + " is unavailable");
+        }
         long start = System.nanoTime();
         try {
             Optional<byte[]> bytes = durable.get(key, maxEnvelopeBytes);
             durableHealth.success();
             if (bytes.isEmpty()) {
                 metrics.miss(tier, System.nanoTime() - start);
-                return Optional.empty();
+                return TierRead.MISS;
             }
-            return Optional.of(verified(tier, bytes.get(), key, start));
+            durable.touch(key);
+            return new TierRead.Hit(verified(tier, bytes.get(), key, start));
         } catch (BadEntryException e) {
             metrics.miss(tier, System.nanoTime() - start);
-            badEntry(tier, key, durable.location(key), e, () -> durable.delete(key));
-            return Optional.empty();
+            return badEntry(tier, key, durable.location(key), e, () -> durable.delete(key));
         } catch (TierUnavailableException e) {
             durableHealth.failure("get", e);
-            return Optional.empty();
+            return new TierRead.Down(e.getMessage());
         }
     }
 
     private StoredAdapter verified(AdapterSource tier, byte[] bytes, AdapterKey key, long start)
             throws BadEntryException {
-        StoredAdapter adapter = AdapterEnvelope.decode(bytes, key, config.maxAdapterBytes(), config.verifySha256());
+        StoredAdapter adapter =
+                AdapterEnvelope.decode(bytes, key, config.maxAdapterBytes(), config.verifySha256(), mac);
         metrics.hit(tier, bytes.length, System.nanoTime() - start);
         return adapter;
     }
@@ -117,17 +134,22 @@ final class RemoteTiers implements AutoCloseable {
         void run() throws TierUnavailableException;
     }
 
-    private void badEntry(AdapterSource tier, AdapterKey key, String location, BadEntryException e, TierCall delete) {
+    /**
+     * Only corruption is deleted, and only from the tier it was read from (the other tiers are checked on their own
+     * reads). An entry too large for this instance's limit, of a newer format, or with a MAC this instance's key does
+     * not produce may be fine for another instance: it is refused here and left in place.
+     */
+    private TierRead badEntry(
+            AdapterSource tier, AdapterKey key, String location, BadEntryException e, TierCall delete) {
         metrics.badEntry(tier, e.reason());
         if (!e.deletable()) {
             LOG.log(
                     Level.WARNING,
-                    "adapter cache: {0} holds an entry for {1} this version cannot read ({2}); left in place, treated"
-                            + " as a miss",
+                    "adapter cache: {0} holds an entry for {1} this instance does not use ({2}); left in place",
                     location,
                     key.qualifiedId(),
                     e.getMessage());
-            return;
+            return new TierRead.Refused(e.kind(), e.getMessage());
         }
         LOG.log(
                 Level.WARNING,
@@ -139,12 +161,14 @@ final class RemoteTiers implements AutoCloseable {
         } catch (TierUnavailableException d) {
             (tier == AdapterSource.REDIS ? redisHealth : durableHealth).failure("delete", d);
         }
+        return TierRead.MISS;
     }
 
     // --------------------------------------------------------------------------------------------------- writes
 
     /** Copies an adapter read from the durable tier into Redis, in the background, if it fits. */
     void promoteToRedis(StoredAdapter adapter) {
+        // SET NX: never replaces what another instance announced.
         if (!redisUp()) {
             return;
         }
@@ -165,38 +189,40 @@ final class RemoteTiers implements AutoCloseable {
                 });
     }
 
-    /** Writes {@code adapter} to the durable tier; false if the tier is down or the write failed. */
-    boolean writeDurable(StoredAdapter adapter) {
-        if (!durableHealth.available()) {
-            return false;
-        }
-        try {
-            durable.put(adapter.key(), adapter.envelope());
-            durableHealth.success();
-            metrics.written(durable.source(), adapter.storedLength());
-            return true;
-        } catch (TierUnavailableException e) {
-            metrics.writeFailed(durable.source());
-            durableHealth.failure("put", e);
-            return false;
-        }
+    /** What a create-only write to the durable tier did. */
+    enum Created {
+        /** This write created the entry. */
+        CREATED,
+        /** An entry was there already (another instance, or an earlier write, won): nothing was written. */
+        EXISTS,
+        /** The tier is down or the write failed. */
+        DOWN
     }
 
     /**
-     * Writes a queued adapter to the durable tier unless it is there already (another instance may have written it);
-     * false if the tier failed. Tried even while the tier is marked down: this is the write-behind retry.
+     * Writes {@code adapter} to the durable tier unless an entry is there: never replaces one, so that every tier ends
+     * up with the bytes of the first writer.
+     *
+     * @param evenIfDown try even while the tier is marked down (the write-behind retry)
      */
-    boolean writeDurableIfAbsent(StoredAdapter adapter) {
+    Created createDurable(StoredAdapter adapter, boolean evenIfDown) {
+        if (!evenIfDown && !durableHealth.available()) {
+            return Created.DOWN;
+        }
         try {
-            if (!durable.exists(adapter.key())) {
-                durable.put(adapter.key(), adapter.envelope());
-                metrics.written(durable.source(), adapter.storedLength());
-            }
+            boolean created = durable.create(adapter.key(), adapter.envelope());
             durableHealth.success();
-            return true;
+            if (created) {
+                metrics.written(durable.source(), adapter.storedLength());
+                quota.add(adapter.key(), adapter.storedLength());
+                return Created.CREATED;
+            }
+            metrics.writeSkipped(durable.source());
+            return Created.EXISTS;
         } catch (TierUnavailableException e) {
-            durableHealth.failure("write-behind", e);
-            return false;
+            metrics.writeFailed(durable.source());
+            durableHealth.failure(evenIfDown ? "write-behind" : "put", e);
+            return Created.DOWN;
         }
     }
 

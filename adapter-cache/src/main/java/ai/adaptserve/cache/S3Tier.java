@@ -97,30 +97,28 @@ final class S3Tier implements DurableTier {
         }
     }
 
+    /**
+     * A conditional PUT ({@code If-None-Match: *}, which S3 has honoured since 2024): S3 answers 412 if the object
+     * exists, and of two racing PUTs one gets 412 (or 409, a conflicting conditional write in progress), so the first
+     * writer's bytes stay. An endpoint that ignored the header would replace the object; s3proxy 4.1 (the tests')
+     * honours it, which {@code CreateOnlyTest} checks.
+     */
     @Override
-    public void put(AdapterKey key, byte[] envelope) throws TierUnavailableException {
-        Await.await(
-                client.putObject(
-                        r -> r.bucket(config.bucket())
-                                .key(objectKey(key))
-                                .contentLength((long) envelope.length)
-                                .contentType("application/vnd.adaptserve.adapter"),
-                        AsyncRequestBody.fromBytesUnsafe(envelope)),
-                config.timeout(),
-                "S3 PUT " + location(key));
-    }
-
-    @Override
-    public boolean exists(AdapterKey key) throws TierUnavailableException {
+    public boolean create(AdapterKey key, byte[] envelope) throws TierUnavailableException {
         try {
             Await.await(
-                    client.headObject(r -> r.bucket(config.bucket()).key(objectKey(key))),
+                    client.putObject(
+                            r -> r.bucket(config.bucket())
+                                    .key(objectKey(key))
+                                    .ifNoneMatch("*")
+                                    .contentLength((long) envelope.length)
+                                    .contentType("application/vnd.adaptserve.adapter"),
+                            AsyncRequestBody.fromBytesUnsafe(envelope)),
                     config.timeout(),
-                    "S3 HEAD " + location(key));
+                    "S3 PUT " + location(key));
             return true;
         } catch (TierUnavailableException e) {
-            if (e.getCause() instanceof NoSuchKeyException
-                    || (e.getCause() instanceof S3Exception s3 && s3.statusCode() == 404)) {
+            if (e.getCause() instanceof S3Exception s3 && (s3.statusCode() == 412 || s3.statusCode() == 409)) {
                 return false;
             }
             throw e;

@@ -11,16 +11,18 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Train once: per instance and, with Redis, across the fleet.
  *
  * <p>Per instance, concurrent requests for a key share one in-flight future (a flight) that looks in every tier and, if
  * none holds the adapter, trains it; each caller waits with its own timeout. Across instances, the flight takes the
- * {@link FleetTrainingLock} first and renews it every third of its TTL while it trains and stores; instances that find
- * it taken wait for the ready notification (or poll with back-off), then read the adapter. If the holder dies its lock
- * expires and a waiter takes over. Without Redis (or while it is down) training is single-flight per instance only.
+ * {@link FleetTrainingLock} (after a slot of the {@link TrainingQueue}) and renews it every third of its TTL while it
+ * trains and stores; instances that find it taken give their slot back and wait for the ready notification (or poll
+ * with back-off), then read the adapter. If the holder dies its lock expires and a waiter takes over; a holder that lost
+ * its lock abandons its training instead of writing it. Without Redis (or while it is down) training is single-flight
+ * per instance only.
  */
 final class SingleFlight implements AutoCloseable {
 
@@ -29,6 +31,8 @@ final class SingleFlight implements AutoCloseable {
     private final Map<String, CompletableFuture<AdapterResult>> flights = new ConcurrentHashMap<>();
     private final TierPath tiers;
     private final Trainings trainings;
+    private final TrainingQueue queue;
+    private final TenantQuota quota;
     private final FleetTrainingLock lock;
     private final ReadyNotifier notifier;
     private final TierHealth redisHealth;
@@ -42,6 +46,8 @@ final class SingleFlight implements AutoCloseable {
             AdapterCacheConfig config,
             TierPath tiers,
             Trainings trainings,
+            TrainingQueue queue,
+            TenantQuota quota,
             FleetTrainingLock lock,
             ReadyNotifier notifier,
             TierHealth redisHealth,
@@ -49,6 +55,8 @@ final class SingleFlight implements AutoCloseable {
             CacheMetrics metrics) {
         this.tiers = tiers;
         this.trainings = trainings;
+        this.queue = queue;
+        this.quota = quota;
         this.lock = lock;
         this.notifier = notifier;
         this.redisHealth = redisHealth;
@@ -80,6 +88,9 @@ final class SingleFlight implements AutoCloseable {
                 new AdapterCacheException.TrainingFailed(key, f.getMessage(), f.getCause() != null ? f.getCause() : f);
             case AdapterCacheException.Interrupted i -> new AdapterCacheException.Interrupted(key, i.getMessage(), i);
             case AdapterCacheException.WaitTimedOut w -> w;
+            case AdapterCacheException.Overloaded o -> new AdapterCacheException.Overloaded(key, o.getMessage());
+            case AdapterCacheException.QuotaExceeded q ->
+                new AdapterCacheException.QuotaExceeded(key, q.getMessage(), q.limitBytes());
             default ->
                 new AdapterCacheException.TrainingFailed(
                         key, "getting " + key.qualifiedId() + " failed: " + cause, cause);
@@ -112,16 +123,23 @@ final class SingleFlight implements AutoCloseable {
         return mine;
     }
 
-    /** The body of a flight: look everywhere, then train (under the fleet lock when there is Redis). */
+    /**
+     * The body of a flight: look everywhere; then, within the tenant's quota, take a training slot and (with Redis)
+     * the fleet lock, and train.
+     */
     private AdapterResult resolve(AdapterKey key, AdapterTrainer trainer) {
         Optional<AdapterResult> found = tiers.peekLocal(key).or(() -> tiers.lookupRemote(key));
         if (found.isPresent()) {
             return found.get();
         }
+        quota.check(key, metrics);
         if (lock != null && redisHealth.available()) {
             return resolveUnderFleetLock(key, trainer);
         }
-        return trainings.train(key, trainer, Optional.empty());
+        try (TrainingQueue.Slot slot = queue.enter(key)) {
+            // Queued meanwhile: another instance may have stored it.
+            return tiers.lookupRemote(key).orElseGet(() -> trainings.train(key, trainer, Optional.empty()));
+        }
     }
 
     private AdapterResult resolveUnderFleetLock(AdapterKey key, AdapterTrainer trainer) {
@@ -135,30 +153,26 @@ final class SingleFlight implements AutoCloseable {
                 if (runtime.closed()) {
                     throw new AdapterCacheException.Interrupted(key, "the adapter store is closed", null);
                 }
-                Optional<FleetTrainingLock.Lease> lease;
-                try {
-                    lease = lock.tryAcquire(key);
-                    redisHealth.success();
-                } catch (TierUnavailableException e) {
-                    redisHealth.failure("lock", e);
-                    LOG.log(
-                            Level.WARNING,
-                            "adapter cache: no fleet lock for {0} (Redis unavailable); training it here",
-                            id);
-                    return tiers.lookupRemote(key).orElseGet(() -> trainings.train(key, trainer, Optional.empty()));
-                }
-                if (lease.isPresent()) {
-                    if (waiting) {
-                        metrics.lockWaited(System.nanoTime() - waitStart);
+                // The slot first, then the lock: the lock is held only while this instance actually trains.
+                Optional<AdapterResult> done;
+                try (TrainingQueue.Slot slot = queue.enter(key)) {
+                    Optional<FleetTrainingLock.Lease> lease;
+                    try {
+                        lease = acquire(key);
+                    } catch (TierUnavailableException e) {
+                        LOG.log(
+                                Level.WARNING,
+                                "adapter cache: no fleet lock for {0} (Redis unavailable); training it here",
+                                id);
+                        return tiers.lookupRemote(key).orElseGet(() -> trainings.train(key, trainer, Optional.empty()));
                     }
-                    // It may have been announced between our lookup and the lock.
-                    return holding(
-                            lease.get(),
-                            () -> tiers.lookupRemote(key)
-                                    .orElseGet(() -> trainings.train(
-                                            key,
-                                            trainer,
-                                            Optional.of(lease.get().token()))));
+                    done = lease.isPresent() ? trainHolding(key, trainer, lease.get()) : Optional.empty();
+                    if (done.isPresent()) {
+                        if (waiting) {
+                            metrics.lockWaited(System.nanoTime() - waitStart);
+                        }
+                        return done.get();
+                    }
                 }
                 if (!waiting) {
                     waiting = true;
@@ -192,25 +206,75 @@ final class SingleFlight implements AutoCloseable {
         }
     }
 
-    /** Work done under the lock: renewed every third of its TTL meanwhile, released after. */
-    private AdapterResult holding(FleetTrainingLock.Lease lease, Supplier<AdapterResult> work) {
+    /**
+     * The lock, tried up to three times when Redis fails: the script is idempotent, so a retry after a call that timed
+     * out on this side but ran in Redis gets the same lease back (not "held by another", which made this instance wait
+     * for itself while the lock expired, and then train twice).
+     */
+    private Optional<FleetTrainingLock.Lease> acquire(AdapterKey key) throws TierUnavailableException {
+        TierUnavailableException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                Optional<FleetTrainingLock.Lease> lease = lock.tryAcquire(key);
+                redisHealth.success();
+                return lease;
+            } catch (TierUnavailableException e) {
+                last = e;
+            }
+        }
+        redisHealth.failure("lock", last);
+        throw last;
+    }
+
+    /**
+     * Under {@code lease}: looks once more (it may have been announced between the lookup and the lock), else trains.
+     * Empty if this instance lost the lock before writing: the training is abandoned and the caller waits for the
+     * new holder's adapter.
+     */
+    private Optional<AdapterResult> trainHolding(
+            AdapterKey key, AdapterTrainer trainer, FleetTrainingLock.Lease lease) {
+        AtomicBoolean lost = new AtomicBoolean();
         long every = Math.max(1, lock.ttl().toMillis() / 3);
-        ScheduledFuture<?> renewal = runtime.every(every, () -> renew(lease));
+        ScheduledFuture<?> renewal = runtime.every(every, () -> renew(lease, lost));
         try {
-            return work.get();
+            return Optional.of(tiers.lookupRemote(key)
+                    .orElseGet(() ->
+                            trainings.train(key, trainer, Optional.of(lease.token()), () -> stillHeld(lease, lost))));
+        } catch (Trainings.Abandoned e) {
+            LOG.log(Level.WARNING, "adapter cache: {0}; waiting for the new holder''s adapter", e.getMessage());
+            return Optional.empty();
         } finally {
             renewal.cancel(false);
             release(lease);
         }
     }
 
-    private void renew(FleetTrainingLock.Lease lease) {
+    /**
+     * Whether a training under {@code lease} may be written: not if a renewal found the lock gone or it holds another
+     * value now. If Redis cannot tell, the write goes ahead: it is create-only, so at worst it loses to an earlier one.
+     */
+    private boolean stillHeld(FleetTrainingLock.Lease lease, AtomicBoolean lost) {
+        if (lost.get()) {
+            return false;
+        }
+        try {
+            boolean held = lock.holds(lease);
+            redisHealth.success();
+            return held;
+        } catch (TierUnavailableException e) {
+            redisHealth.failure("lock-check", e);
+            return true;
+        }
+    }
+
+    private void renew(FleetTrainingLock.Lease lease, AtomicBoolean lost) {
         try {
             if (!lock.renew(lease)) {
+                lost.set(true);
                 metrics.lockLost();
                 LOG.log(
                         Level.WARNING,
-                        "adapter cache: lost the training lock of {0} (fence {1}); another instance may train it too",
+                        "adapter cache: lost the training lock of {0} (fence {1}); its training will not be written",
                         lease.key().qualifiedId(),
                         lease.token());
             }

@@ -66,39 +66,110 @@ final class TierPath {
         return Optional.empty();
     }
 
-    /** Redis, the durable tier, then Redis's not-yet-durable entries. */
+    /**
+     * Redis, the durable tier, then Redis's not-yet-durable entries; empty when none holds a usable entry, including
+     * when a tier could not answer (a flight then trains; the create-only write keeps whatever was there first).
+     */
     Optional<AdapterResult> lookupRemote(AdapterKey key) {
-        if (remote.redisUp()) {
-            Optional<StoredAdapter> hot = remote.readRedis(key, false);
-            if (hot.isPresent()) {
-                return Optional.of(new AdapterResult(memory.put(hot.get()), AdapterSource.REDIS, 0, true));
-            }
+        return search(key).found();
+    }
+
+    /**
+     * As {@link #lookupRemote}, but an absence is only reported when it is one: if nothing usable was found and a tier
+     * that may hold the adapter could not answer, or holds an entry this instance refuses, this throws.
+     *
+     * <p>The durable tier is the record of what exists. Its miss is an absence even while Redis is down (only an
+     * adapter trained during a durable-tier outage lives in Redis alone, as pending).
+     *
+     * @throws AdapterCacheException.Unavailable if the durable tier is down or timed out, or an entry is there that
+     *     this instance cannot read (larger than its {@code max-adapter-bytes}, a newer format)
+     * @throws AdapterCacheException.Unauthenticated if the only entry found fails the HMAC check
+     */
+    Optional<AdapterResult> findRemote(AdapterKey key) {
+        Search s = search(key);
+        if (s.found().isPresent()) {
+            return s.found();
         }
-        if (remote.durableUp()) {
-            Optional<StoredAdapter> stored = remote.readDurable(key);
-            if (stored.isPresent()) {
-                remote.promoteToRedis(stored.get());
-                return Optional.of(new AdapterResult(memory.put(stored.get()), remote.durableSource(), 0, true));
-            }
+        if (s.refused() instanceof TierRead.Refused r && r.kind() == BadEntryException.Kind.UNAUTHENTICATED) {
+            throw new AdapterCacheException.Unauthenticated(
+                    key,
+                    "the stored adapter " + key.id() + " is not authenticated by this service's key (" + r.why() + ")");
         }
-        if (remote.redisUp()) {
-            Optional<StoredAdapter> pending = remote.readRedis(key, true);
-            if (pending.isPresent()) {
-                // Trained elsewhere while the durable tier was down: serve it, and help make it durable.
-                writeBehind.add(pending.get());
-                return Optional.of(new AdapterResult(memory.put(pending.get()), AdapterSource.REDIS, 0, false));
-            }
+        if (s.refused() instanceof TierRead.Refused r) {
+            throw new AdapterCacheException.Unavailable(
+                    key, "the stored adapter " + key.id() + " cannot be read by this instance (" + r.why() + ")");
+        }
+        if (s.durable() instanceof TierRead.Down d) {
+            throw new AdapterCacheException.Unavailable(
+                    key, "the adapter store (" + remote.durableSource().wireName() + ") is unavailable: " + d.why());
         }
         return Optional.empty();
     }
 
-    /** Durable tier, then Redis, then memory; or, with the durable tier down, write-behind and Redis pending. */
+    /** What a search of the remote tiers gave: the result, the durable tier's answer, the first refused entry. */
+    private record Search(Optional<AdapterResult> found, TierRead durable, TierRead refused) {}
+
+    private Search search(AdapterKey key) {
+        TierRead refused = null;
+        TierRead hot = remote.readRedis(key, false);
+        if (hot instanceof TierRead.Hit h) {
+            return new Search(
+                    Optional.of(new AdapterResult(memory.put(h.adapter()), AdapterSource.REDIS, 0, true)), hot, null);
+        }
+        if (hot instanceof TierRead.Refused) {
+            refused = hot;
+        }
+        TierRead durable = remote.readDurable(key);
+        if (durable instanceof TierRead.Hit h) {
+            remote.promoteToRedis(h.adapter());
+            return new Search(
+                    Optional.of(new AdapterResult(memory.put(h.adapter()), remote.durableSource(), 0, true)),
+                    durable,
+                    null);
+        }
+        if (durable instanceof TierRead.Refused && refused == null) {
+            refused = durable;
+        }
+        TierRead pending = remote.readRedis(key, true);
+        if (pending instanceof TierRead.Hit h) {
+            // Trained elsewhere while the durable tier was down: serve it, and help make it durable.
+            writeBehind.add(h.adapter());
+            return new Search(
+                    Optional.of(new AdapterResult(memory.put(h.adapter()), AdapterSource.REDIS, 0, false)),
+                    durable,
+                    null);
+        }
+        return new Search(Optional.empty(), durable, refused);
+    }
+
+    /**
+     * Durable tier (create-only), then Redis, then memory; or, with the durable tier down, write-behind and Redis
+     * pending. If the durable tier already holds an entry (another instance trained the same adapter without the fleet
+     * lock, or after losing it), that entry is the adapter: it is read back and announced instead of {@code adapter},
+     * so that every tier and every client get the same bytes.
+     */
     AdapterResult persist(StoredAdapter adapter, long trainMillis) {
-        if (remote.writeDurable(adapter)) {
-            remote.announce(adapter);
-            StoredAdapter kept = memory.put(adapter);
-            writeBehind.remove(adapter);
-            return new AdapterResult(kept, AdapterSource.TRAINED, trainMillis, true);
+        RemoteTiers.Created created = remote.createDurable(adapter, false);
+        if (created == RemoteTiers.Created.CREATED) {
+            return durable(adapter, trainMillis, AdapterSource.TRAINED);
+        }
+        if (created == RemoteTiers.Created.EXISTS) {
+            TierRead existing = remote.readDurable(adapter.key());
+            if (existing instanceof TierRead.Hit h) {
+                LOG.log(
+                        Level.INFO,
+                        "adapter cache: {0} was stored by another writer first; using its entry",
+                        adapter.key().qualifiedId());
+                return durable(h.adapter(), trainMillis, AdapterSource.TRAINED);
+            }
+            LOG.log(
+                    Level.WARNING,
+                    "adapter cache: {0} exists in {1} but could not be read back ({2}); serving this instance''s own"
+                            + " copy from memory only",
+                    adapter.key().qualifiedId(),
+                    remote.durableSource().wireName(),
+                    existing);
+            return new AdapterResult(memory.put(adapter), AdapterSource.TRAINED, trainMillis, false);
         }
         LOG.log(
                 Level.WARNING,
@@ -108,5 +179,12 @@ final class TierPath {
         writeBehind.add(adapter);
         remote.sharePending(adapter);
         return new AdapterResult(memory.put(adapter), AdapterSource.TRAINED, trainMillis, false);
+    }
+
+    private AdapterResult durable(StoredAdapter adapter, long trainMillis, AdapterSource source) {
+        remote.announce(adapter);
+        StoredAdapter kept = memory.put(adapter);
+        writeBehind.remove(adapter);
+        return new AdapterResult(kept, source, trainMillis, true);
     }
 }

@@ -41,6 +41,7 @@ public final class TieredAdapterStore implements AdapterStore {
     private final WriteBehind writeBehind;
     private final TierPath tiers;
     private final SingleFlight flights;
+    private final Optional<EntryMac> mac;
 
     private TieredAdapterStore(Builder b) {
         this.config = b.config;
@@ -49,9 +50,8 @@ public final class TieredAdapterStore implements AdapterStore {
         this.runtime =
                 new CacheRuntime(b.vertx, b.trainingExecutor, config.redis().isPresent());
 
-        DurableTier durable = config.s3()
-                .<DurableTier>map(S3Tier::new)
-                .orElseGet(() -> new LocalDirectoryTier(config.local().dir()));
+        DurableTier durable =
+                config.s3().<DurableTier>map(S3Tier::new).orElseGet(() -> new LocalDirectoryTier(config.local()));
         Duration durableRetry =
                 config.s3().map(AdapterCacheConfig.S3::retryInterval).orElse(Duration.ofSeconds(1));
         RedisTier redis =
@@ -74,13 +74,16 @@ public final class TieredAdapterStore implements AdapterStore {
                 runtime::runLater);
 
         this.memory = new MemoryTier(config.memory().maxBytes(), b.decoder, metrics);
-        this.remote = new RemoteTiers(config, metrics, redis, redisHealth, durable, durableHealth);
+        TenantQuota quota = new TenantQuota(config.tenantQuotaBytes(), redis, redisHealth);
+        this.remote = new RemoteTiers(config, metrics, redis, redisHealth, durable, durableHealth, quota);
         this.writeBehind = new WriteBehind(config.writeBehind(), durableRetry, durableHealth, remote, runtime, metrics);
         this.tiers = new TierPath(memory, remote, writeBehind, metrics);
         this.flights = new SingleFlight(
                 config,
                 tiers,
                 new Trainings(config, tiers, runtime, metrics, instanceId),
+                new TrainingQueue(b.trainingLimits, metrics),
+                quota,
                 redis == null
                         ? null
                         : new FleetTrainingLock(redis, config.lock().ttl(), instanceId),
@@ -88,15 +91,19 @@ public final class TieredAdapterStore implements AdapterStore {
                 redisHealth,
                 runtime,
                 metrics);
+        this.mac = config.hmacKey().map(k -> new EntryMac(k.secret()));
         LOG.log(
                 Level.INFO,
-                "adapter cache {0}: memory {1} bytes, redis {2}, durable tier {3}",
+                "adapter cache {0}: memory {1} bytes, redis {2}, durable tier {3}; stored entries {4}",
                 instanceId,
                 config.memory().maxBytes(),
                 config.redis().map(r -> "on").orElse("off"),
                 config.s3()
                         .map(s -> "s3://" + s.bucket() + "/" + s.prefix())
-                        .orElse(config.local().dir().toString()));
+                        .orElse(config.local().dir().toString()),
+                mac.isPresent()
+                        ? "authenticated with HMAC-SHA256 (hmac-key)"
+                        : "only checksummed (no hmac-key: whoever can write to Redis or S3 can plant an adapter)");
     }
 
     /** Starts a store with {@code config}. */
@@ -112,6 +119,7 @@ public final class TieredAdapterStore implements AdapterStore {
         private ExecutorService trainingExecutor;
         private String instanceId;
         private AdapterDecoder<?> decoder;
+        private TrainingLimits trainingLimits = TrainingLimits.unbounded();
 
         private Builder(AdapterCacheConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -151,6 +159,12 @@ public final class TieredAdapterStore implements AdapterStore {
             return this;
         }
 
+        /** How many trainings run and wait on this instance (default: {@link TrainingLimits#unbounded()}). */
+        public Builder trainingLimits(TrainingLimits limits) {
+            this.trainingLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
         public TieredAdapterStore build() {
             if (registry == null) {
                 registry = new SimpleMeterRegistry();
@@ -171,7 +185,7 @@ public final class TieredAdapterStore implements AdapterStore {
         Objects.requireNonNull(key, "key");
         requireOpen(key);
         Optional<AdapterResult> local = tiers.lookupLocal(key);
-        return local.isPresent() ? local : tiers.lookupRemote(key);
+        return local.isPresent() ? local : tiers.findRemote(key);
     }
 
     @Override
@@ -204,7 +218,7 @@ public final class TieredAdapterStore implements AdapterStore {
             throw new IllegalArgumentException("adapter of " + adapter.payload().length
                     + " bytes is larger than max-adapter-bytes (" + config.maxAdapterBytes() + ")");
         }
-        return tiers.persist(AdapterEnvelope.encode(key, adapter, Instant.now(), 0), 0);
+        return tiers.persist(AdapterEnvelope.encode(key, adapter, Instant.now(), 0, mac), 0);
     }
 
     private void requireOpen(AdapterKey key) {

@@ -28,6 +28,7 @@ final class Trainings {
     private final Duration maxTrainingTime;
     private final long maxAdapterBytes;
     private final String instanceId;
+    private final Optional<EntryMac> mac;
 
     Trainings(
             AdapterCacheConfig config, TierPath tiers, CacheRuntime runtime, CacheMetrics metrics, String instanceId) {
@@ -37,6 +38,7 @@ final class Trainings {
         this.maxTrainingTime = config.maxTrainingTime();
         this.maxAdapterBytes = config.maxAdapterBytes();
         this.instanceId = instanceId;
+        this.mac = config.hmacKey().map(k -> new EntryMac(k.secret()));
     }
 
     /**
@@ -45,6 +47,27 @@ final class Trainings {
      * @param fence the fencing token of the fleet lock held for it, if any
      */
     AdapterResult train(AdapterKey key, AdapterTrainer trainer, Optional<Long> fence) {
+        return train(key, trainer, fence, () -> true);
+    }
+
+    /** Whether the training may still be written: false once this instance lost the fleet lock it trained under. */
+    interface WriteGuard {
+        boolean mayWrite();
+    }
+
+    /** The training was done, but this instance lost the fleet lock meanwhile: its result was dropped, not written. */
+    static final class Abandoned extends RuntimeException {
+        Abandoned(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * As {@link #train(AdapterKey, AdapterTrainer, Optional)}, checking {@code guard} before anything is written.
+     *
+     * @throws Abandoned if {@code guard} refuses
+     */
+    AdapterResult train(AdapterKey key, AdapterTrainer trainer, Optional<Long> fence, WriteGuard guard) {
         metrics.trainingStarted();
         LOG.log(
                 Level.DEBUG,
@@ -63,6 +86,10 @@ final class Trainings {
             metrics.trainingFailed();
             throw new AdapterCacheException.TrainingFailed(
                     key, "training " + key.qualifiedId() + " returned an unusable adapter: " + e.getMessage(), e);
+        }
+        if (!guard.mayWrite()) {
+            metrics.trainingAbandoned();
+            throw new Abandoned("lost the fleet lock of " + key.qualifiedId() + " while training; not written");
         }
         return tiers.persist(stored, trainMillis);
     }
@@ -107,6 +134,6 @@ final class Trainings {
         metadata.putIfAbsent("cache.trained-by", instanceId);
         fence.ifPresent(f -> metadata.putIfAbsent("cache.fence", Long.toString(f)));
         return AdapterEnvelope.encode(
-                key, new TrainedAdapter(trained.kind(), trained.payload(), metadata), Instant.now(), trainMillis);
+                key, new TrainedAdapter(trained.kind(), trained.payload(), metadata), Instant.now(), trainMillis, mac);
     }
 }

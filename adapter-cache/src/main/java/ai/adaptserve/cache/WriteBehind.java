@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>An adapter trained (or found in Redis's {@code as:pending}) while the durable tier is down waits in a bounded
  * {@link WriteBehindQueue}. One flush at a time writes the queue to the durable tier, oldest first, skipping objects
- * already there, and announces each written adapter in Redis. It stops at the first failure and tries again after a
+ * already there (announcing theirs), and announces each written adapter in Redis. It stops at the first failure and tries again after a
  * delay that starts at the durable tier's retry interval and doubles up to {@code write-behind.retry-max}; the tier's
  * recovery starts a flush at once.
  */
@@ -131,12 +131,17 @@ final class WriteBehind {
             if (runtime.closed()) {
                 return;
             }
-            if (!remote.writeDurableIfAbsent(adapter)) {
+            RemoteTiers.Created created = remote.createDurable(adapter, true);
+            if (created == RemoteTiers.Created.DOWN) {
                 failed = true;
                 break;
             }
             queue.remove(adapter);
-            remote.announce(adapter);
+            StoredAdapter durable = adapter;
+            if (created == RemoteTiers.Created.EXISTS && remote.readDurable(adapter.key()) instanceof TierRead.Hit h) {
+                durable = h.adapter(); // another writer was first: its entry is the one announced
+            }
+            remote.announce(durable);
             LOG.log(
                     Level.INFO,
                     "adapter cache: {0} is durable now",

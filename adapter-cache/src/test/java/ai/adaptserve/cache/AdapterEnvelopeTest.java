@@ -130,7 +130,7 @@ class AdapterEnvelopeTest {
     @Test
     void decode_newerFormatVersion_isUnsupportedButNotDeletable() {
         byte[] newer = encoded();
-        ByteBuffer.wrap(newer).putShort(4, (short) 2);
+        ByteBuffer.wrap(newer).putShort(4, (short) (AdapterEnvelope.VERSION_MAC + 1));
 
         BadEntryException e =
                 assertThrows(BadEntryException.class, () -> AdapterEnvelope.decode(newer, KEY, 1 << 20, true));

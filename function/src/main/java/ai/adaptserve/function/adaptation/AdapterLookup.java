@@ -34,14 +34,27 @@ class AdapterLookup {
     /**
      * The adapter {@code id} of the served base model, from the fastest tier that holds it; empty if none does.
      *
-     * @throws ApiException 422 {@code adapter_invalid} if its file fails verification
+     * @throws ApiException 422 {@code adapter_invalid} if its file fails verification (or its stored entry the HMAC
+     *     check); 503 {@code adapter_store_unavailable} if the store cannot tell whether it exists
      */
     Optional<AdapterService.Resolved> find(ServedModel model, String id, Optional<String> tenant) {
         AdapterKey key = AdapterKey.of(adaptable(model).fingerprint(), id);
         if (tenant.isPresent()) {
             key = key.withTenant(tenant.get());
         }
-        return store.get(key).map(found -> resolve(found, 422));
+        Optional<AdapterResult> found;
+        try {
+            found = store.get(key);
+        } catch (AdapterCacheException.Unavailable e) {
+            // Not an absence: a 404 would tell the client the adapter is gone.
+            LOG.warnf("Adapter %s: %s", key.qualifiedId(), e.getMessage());
+            throw TrainingErrors.storeUnavailable();
+        } catch (AdapterCacheException.Unauthenticated e) {
+            LOG.warnf("Adapter %s: %s", key.qualifiedId(), e.getMessage());
+            throw new ApiException(
+                    422, ErrorCodes.ADAPTER_INVALID, "adapter " + id + " failed verification and is not used");
+        }
+        return found.map(f -> resolve(f, 422));
     }
 
     /**

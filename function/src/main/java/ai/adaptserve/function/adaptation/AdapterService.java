@@ -84,7 +84,8 @@ public class AdapterService {
     /**
      * The adapter {@code id} of the served base model, from the fastest tier that holds it; empty if none does.
      *
-     * @throws ApiException 422 {@code adapter_invalid} if its file fails verification
+     * @throws ApiException 422 {@code adapter_invalid} if its file fails verification; 503
+     *     {@code adapter_store_unavailable} if the store cannot tell whether it exists (an outage is not an absence)
      */
     public Optional<Resolved> find(ServedModel model, String id, Optional<String> tenant) {
         return lookup.find(model, id, tenant);
@@ -94,7 +95,9 @@ public class AdapterService {
      * The LoRA of {@code examples} (two or more), from the cache or trained now.
      *
      * @throws ApiException 413 if a demonstration does not fit the model's context; 503 {@code adapter_training} if
-     *     the training takes longer than {@code adaptserve.ttt.wait-timeout}; 422/500 {@code training_failed}
+     *     the training takes longer than {@code adaptserve.ttt.wait-timeout}; 429 {@code overloaded} if the training
+     *     queue is full; 403 {@code quota_exceeded} if the tenant is at its storage quota; 422/500
+     *     {@code training_failed}
      */
     public Resolved trainOnExamples(ServedModel model, List<Demonstration> examples, Optional<String> tenant) {
         return trainOnExamples(model, examples, tenant, TrainingListener.NONE);

@@ -14,6 +14,18 @@ final class TrainingErrors {
 
     private static final Logger LOG = Logger.getLogger(TrainingErrors.class);
 
+    /** {@code Retry-After} of a 429 or 503 about trainings and the store, in seconds. */
+    static final String RETRY_AFTER_SECONDS = "5";
+
+    /** 503 {@code adapter_store_unavailable}: a tier that may hold the adapter cannot be read now. */
+    static ApiException storeUnavailable() {
+        return new ApiException(
+                503,
+                ErrorCodes.ADAPTER_STORE_UNAVAILABLE,
+                "the adapter store is unavailable; the adapter may exist: retry after " + RETRY_AFTER_SECONDS + " s",
+                Map.of("Retry-After", RETRY_AFTER_SECONDS));
+    }
+
     /** The request's data could not be trained on (too short, too long): the client's doing, answered 422. */
     static final class UnusableData extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -60,6 +72,19 @@ final class TrainingErrors {
                         422,
                         ErrorCodes.TRAINING_FAILED,
                         "test-time training on the " + data + " failed: " + u.getMessage());
+            case AdapterCacheException.Overloaded o ->
+                new ApiException(
+                        429,
+                        ErrorCodes.OVERLOADED,
+                        "the instance is saturated (" + o.getMessage() + "); retry after " + RETRY_AFTER_SECONDS + " s",
+                        Map.of("Retry-After", RETRY_AFTER_SECONDS));
+            case AdapterCacheException.QuotaExceeded q ->
+                new ApiException(
+                        403,
+                        ErrorCodes.QUOTA_EXCEEDED,
+                        "the tenant's adapters have reached its storage quota of " + q.limitBytes()
+                                + " bytes (adaptserve.cache.quota.max-bytes-per-tenant); no new adapter is trained");
+            case AdapterCacheException.Unavailable u -> storeUnavailable();
             case AdapterCacheException.Interrupted i ->
                 new ApiException(503, ErrorCodes.MODEL_UNAVAILABLE, "the instance is shutting down");
             default -> {

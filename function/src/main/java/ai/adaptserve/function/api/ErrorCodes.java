@@ -50,8 +50,18 @@ public final class ErrorCodes {
     public static final String PROMPT_TOO_LONG = "prompt_too_long";
     /** 415: the body's media type is not accepted. */
     public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
-    /** 429: every generation slot and queue place is taken; retry after {@code Retry-After} seconds. */
+    /**
+     * 429: every generation slot and queue place is taken, or every training slot and training queue place
+     * ({@code adaptserve.ttt.max-concurrent}, {@code max-queued}); retry after {@code Retry-After} seconds.
+     */
     public static final String OVERLOADED = "overloaded";
+    /**
+     * 503: an adapter store tier (S3, the local directory) is down or timed out, or holds an entry this instance cannot
+     * read; the adapter may exist. Retry after {@code Retry-After} seconds.
+     */
+    public static final String ADAPTER_STORE_UNAVAILABLE = "adapter_store_unavailable";
+    /** 403: the tenant's adapters take up its {@code adaptserve.cache.quota.max-bytes-per-tenant}; no new training. */
+    public static final String QUOTA_EXCEEDED = "quota_exceeded";
     /** 503: the model is still loading. */
     public static final String MODEL_LOADING = "model_loading";
     /** 503: the model failed to load, or the instance is shutting down. */

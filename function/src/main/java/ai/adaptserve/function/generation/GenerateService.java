@@ -74,13 +74,31 @@ public class GenerateService {
             GenerateRequest request, Optional<String> tenant, long startNanos, GenerationObserver observer) {
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
-            long adaptStart = System.nanoTime();
-            try (Adaptation adaptation = adapt(model, request, tenant, observer)) {
-                long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
-                observer.adapted(adaptation.response());
-                return answer(model, request, adaptation, adaptNanos, startNanos, observer);
+            // The router's pass is a forward pass too: a routed request is admitted before it, and keeps its slot for
+            // the generation that decodes on from that pass. Trainings are admitted by the store's training queue.
+            Admission.Slot early = routes(request) ? admission.admit() : null;
+            try {
+                long adaptStart = System.nanoTime();
+                try (Adaptation adaptation = adapt(model, request, tenant, observer)) {
+                    long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
+                    observer.adapted(adaptation.response());
+                    return answer(model, request, adaptation, adaptNanos, startNanos, observer, early);
+                }
+            } finally {
+                if (early != null) {
+                    early.close();
+                }
             }
         }
+    }
+
+    /** Whether {@link #adapt} will run the router: an {@code auto} request with no examples to train on, no document. */
+    static boolean routes(GenerateRequest request) {
+        String adapter = request.adapter();
+        return !adapter.equals(GenerateRequestParser.NONE)
+                && !AdapterService.isId(adapter)
+                && request.examples().size() < 2
+                && request.document() == null;
     }
 
     private GenerateResponse answer(
@@ -89,15 +107,14 @@ public class GenerateService {
             Adaptation adaptation,
             long adaptNanos,
             long startNanos,
-            GenerationObserver observer) {
+            GenerationObserver observer,
+            Admission.Slot early) {
         List<GenerationParams> params = new ArrayList<>(params(request, adaptation.defaultStop()));
         for (int i = 0; i < params.size(); i++) {
-            params.set(
-                    i,
-                    params.get(i).withListener(observer.sample(i, params.get(i).stop())));
+            params.set(i, params.get(i).withListener(observer.sample(i, params.get(i).stop())));
         }
         List<Generation> samples;
-        Admission.Slot slot = admission.admit();
+        Admission.Slot slot = early != null ? early : admission.admit();
         long t0 = System.nanoTime();
         try {
             samples = run(model, adaptation, params);

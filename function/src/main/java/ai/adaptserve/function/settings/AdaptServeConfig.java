@@ -240,6 +240,21 @@ public interface AdaptServeConfig {
         int maxConcurrent();
 
         /**
+         * Trainings waiting for a free trainer on this instance; when every trainer is busy and this many wait, a
+         * request that needs a new training is answered 429 {@code overloaded} with {@code Retry-After} at once. A
+         * waiting training holds neither the fleet lock nor its wall-time budget. Not part of the id.
+         */
+        @WithDefault("8")
+        int maxQueued();
+
+        /**
+         * Trainings of one tenant running at the same time on this instance (requests without a tenant share one);
+         * a tenant at its limit waits in the queue while other tenants' trainings run. Not part of the id.
+         */
+        @WithDefault("2")
+        int maxRunningPerTenant();
+
+        /**
          * Right after the model loads, run one training step and one adapted forward pass (result discarded), so that
          * the first request that trains does not pay the engine's one-time set-up of autograd (seconds on CPU).
          */

@@ -47,6 +47,24 @@ public interface CacheConfig {
     /** Also recompute the payload's SHA-256 on every read from Redis, S3 or the local directory. */
     Optional<Boolean> verifySha256();
 
+    /**
+     * The secret (at least 32 bytes) that authenticates every stored entry with an HMAC-SHA256; the same on every
+     * instance. Unset (and no {@code hmac-key-file}): entries are only checksummed, which the start-up log says.
+     */
+    Optional<String> hmacKey();
+
+    /** A file holding the HMAC secret (its bytes, a trailing line break removed); instead of {@code hmac-key}. */
+    Optional<Path> hmacKeyFile();
+
+    /** Bytes of adapters each tenant may create; past it, its new trainings are refused (403). */
+    Quota quota();
+
+    /** Per-tenant storage quota. */
+    interface Quota {
+        /** Bytes per tenant; unset or 0: no quota. Counted in Redis (fleet-wide) when configured, else per instance. */
+        Optional<MemorySize> maxBytesPerTenant();
+    }
+
     /** The in-process tier, weighed by bytes. */
     interface Memory {
         /** Bytes of adapters held in memory; 0 turns the tier off. */
@@ -111,6 +129,9 @@ public interface CacheConfig {
     interface Local {
         /** Directory of the adapters ({@code <dir>/[<tenant>/]adapters/<base-fingerprint>/<id>}). */
         Optional<Path> dir();
+
+        /** Bytes of adapters kept in the directory; the least recently used go first. */
+        Optional<MemorySize> maxBytes();
     }
 
     /** The fleet-wide training lock (used only with Redis). */

@@ -1,8 +1,11 @@
 package ai.adaptserve.function.settings;
 
 import ai.adaptserve.cache.AdapterCacheConfig;
+import ai.adaptserve.cache.HmacKey;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.runtime.configuration.MemorySize;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,8 +65,10 @@ public final class CacheConfigMapper {
         part(out, () -> {
             bytes("max-adapter-bytes", c.maxAdapterBytes()).ifPresent(b::maxAdapterBytes);
             c.maxTrainingTime().ifPresent(b::maxTrainingTime);
+            bytes("quota.max-bytes-per-tenant", c.quota().maxBytesPerTenant()).ifPresent(b::tenantQuotaBytes);
             return c.verifySha256().map(b::verifySha256);
         });
+        part(out, () -> b.hmacKey(hmacKey(c)));
         Optional<AdapterCacheConfig> all = part(out, b::build);
         return out.isEmpty() ? all : Optional.empty();
     }
@@ -102,9 +107,30 @@ public final class CacheConfigMapper {
         return b.build();
     }
 
+    /** {@code hmac-key} or the contents of {@code hmac-key-file} (not both). */
+    private static Optional<HmacKey> hmacKey(CacheConfig c) {
+        if (c.hmacKey().isPresent() && c.hmacKeyFile().isPresent()) {
+            throw invalid("hmac-key-file", "set either hmac-key or hmac-key-file, not both");
+        }
+        if (c.hmacKeyFile().isPresent()) {
+            Path file = c.hmacKeyFile().get();
+            try {
+                String secret = Files.readString(file, StandardCharsets.UTF_8).strip();
+                return Optional.of(new HmacKey(secret.getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                throw invalid("hmac-key-file", "cannot read " + file + ": " + e.getMessage());
+            } catch (AdapterCacheConfig.Invalid e) {
+                throw invalid("hmac-key-file", e.problems().get(0).message());
+            }
+        }
+        return c.hmacKey().map(k -> new HmacKey(k.getBytes(StandardCharsets.UTF_8)));
+    }
+
     private static AdapterCacheConfig.Local local(CacheConfig c) {
-        AdapterCacheConfig.Local local =
-                c.local().dir().map(AdapterCacheConfig.Local::new).orElseGet(AdapterCacheConfig.Local::defaults);
+        AdapterCacheConfig.Local defaults = AdapterCacheConfig.Local.defaults();
+        AdapterCacheConfig.Local local = new AdapterCacheConfig.Local(
+                c.local().dir().orElse(defaults.dir()),
+                bytes("local.max-bytes", c.local().maxBytes()).orElse(defaults.maxBytes()));
         if (c.s3().bucket().isEmpty()) {
             // The durable tier: refuse a directory that can never be written rather than run with it down.
             Path abs = local.dir().toAbsolutePath();

@@ -151,6 +151,8 @@ public class ConfigValidator {
         }
         notNegative(out, p + "ttt.wait-timeout", ttt.waitTimeout());
         atLeast(out, p + "ttt.max-concurrent", ttt.maxConcurrent(), 1);
+        atLeast(out, p + "ttt.max-queued", ttt.maxQueued(), 0);
+        atLeast(out, p + "ttt.max-running-per-tenant", ttt.maxRunningPerTenant(), 1);
         atLeast(out, p + "ttt.document.chunk-tokens", ttt.document().chunkTokens(), 1);
         atLeast(out, p + "ttt.document.passes", ttt.document().passes(), 1);
         return out;

@@ -4,6 +4,7 @@ import ai.adaptserve.cache.AdapterCacheConfig;
 import ai.adaptserve.cache.AdapterDecoder;
 import ai.adaptserve.cache.AdapterStore;
 import ai.adaptserve.cache.TieredAdapterStore;
+import ai.adaptserve.cache.TrainingLimits;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import ai.adaptserve.function.settings.CacheConfig;
 import ai.adaptserve.function.settings.CacheConfigMapper;
@@ -51,12 +52,16 @@ public class AdapterStoreProducer {
             Vertx vertx,
             MeterRegistry registry,
             AdapterDecoder<AdapterFile.Read> decoder) {
-        // At most adaptserve.ttt.max-concurrent trainings at once; the rest wait their turn in the queue.
-        training = Executors.newFixedThreadPool(appConfig.ttt().maxConcurrent(), trainingThreads());
+        // At most adaptserve.ttt.max-concurrent trainings at once, admitted by the store's training queue (bounded by
+        // max-queued, per tenant by max-running-per-tenant); the pool is as large, so an admitted training runs at
+        // once.
+        AdaptServeConfig.Ttt ttt = appConfig.ttt();
+        training = Executors.newFixedThreadPool(ttt.maxConcurrent(), trainingThreads());
         return TieredAdapterStore.builder(mapped)
                 .meterRegistry(registry)
                 .vertx(vertx)
                 .trainingExecutor(training)
+                .trainingLimits(new TrainingLimits(ttt.maxConcurrent(), ttt.maxQueued(), ttt.maxRunningPerTenant()))
                 .decoder(decoder)
                 .build();
     }
