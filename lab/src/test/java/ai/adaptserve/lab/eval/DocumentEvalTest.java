@@ -73,7 +73,10 @@ class DocumentEvalTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class,
                 () -> DocumentEval.run(
-                        model, List.of(doc), cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+                        model,
+                        List.of(doc),
+                        cfg,
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
         assertTrue(e.getMessage().contains("413"), e.getMessage());
     }
 
