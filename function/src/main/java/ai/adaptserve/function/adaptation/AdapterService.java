@@ -5,6 +5,7 @@ import ai.adaptserve.cache.AdapterSource;
 import ai.adaptserve.cache.StoredAdapter;
 import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.lifecycle.ServedModel;
+import ai.adaptserve.function.routing.TaskRouting;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterFile;
 import ai.adaptserve.model.prompt.Demonstration;
@@ -112,7 +113,12 @@ public class AdapterService {
         return training.trainOnExamples(model, examples, tenant, listener);
     }
 
-    /** The LoRA of {@code document}, from the cache or trained now; errors as {@link #trainOnExamples}. */
+    /**
+     * The LoRA of {@code document}, from the cache or trained now, every chunk of it.
+     *
+     * @throws ApiException 413 {@code document_too_long} when the document needs more steps than
+     *     {@code adaptserve.ttt.document.max-steps}; the others as {@link #trainOnExamples}
+     */
     public Resolved trainOnDocument(ServedModel model, String document, Optional<String> tenant) {
         return trainOnDocument(model, document, tenant, TrainingListener.NONE);
     }
@@ -121,5 +127,14 @@ public class AdapterService {
     public Resolved trainOnDocument(
             ServedModel model, String document, Optional<String> tenant, TrainingListener listener) {
         return training.trainOnDocument(model, document, tenant, listener);
+    }
+
+    /**
+     * The mixture of {@code experts} that Transformer²'s CEM search finds on {@code examples} (two or more), from the
+     * cache or searched now; errors as {@link #trainOnExamples}.
+     */
+    public Resolved searchMixture(
+            ServedModel model, List<Demonstration> examples, TaskRouting.Experts experts, Optional<String> tenant) {
+        return training.searchMixture(model, examples, experts, tenant);
     }
 }

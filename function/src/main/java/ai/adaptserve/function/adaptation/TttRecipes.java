@@ -5,9 +5,11 @@ import ai.adaptserve.cache.AdapterKind;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import ai.adaptserve.model.adapter.TargetMatrix;
 import ai.adaptserve.model.prompt.Demonstration;
+import ai.adaptserve.model.train.CemMixtureSearch;
 import ai.adaptserve.model.train.DocumentTrainer;
 import ai.adaptserve.model.train.LoraTrainer;
 import ai.adaptserve.model.train.TrainingBudget;
+import ai.adaptserve.model.ttt.DocumentRecipe;
 import ai.adaptserve.model.ttt.TestTimeRecipe;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumSet;
@@ -26,13 +28,17 @@ class TttRecipes {
 
     /** Version of the examples recipe (prompt rendering, loss); part of the key, so a change never reuses old ones. */
     static final String EXAMPLES_RECIPE = "ttt-examples.v2";
-    /** Version of the document recipe. */
-    static final String DOCUMENT_RECIPE = "ttt-document.v1";
+    /** Version of the document recipe: v2 learns every chunk ({@code chunks × passes} steps), not a fixed count. */
+    static final String DOCUMENT_RECIPE = "ttt-document.v2";
+    /** Version of the CEM mixture search (scored on the leave-one-out examples). */
+    static final String CEM_RECIPE = "cem-mixture.v1";
 
     private final AdaptServeConfig.Ttt ttt;
+    private final AdaptServeConfig.Cem cem;
 
     TttRecipes(AdaptServeConfig config) {
         this.ttt = config.ttt();
+        this.cem = config.cem();
     }
 
     /** The key of the LoRA trained on {@code examples}. */
@@ -49,9 +55,18 @@ class TttRecipes {
         return b.build();
     }
 
-    /** The key of the LoRA trained on {@code document}. */
+    /**
+     * The key of the LoRA trained on {@code document}: its steps follow from the document, the chunk length and the
+     * passes, so {@code adaptserve.ttt.steps} is not part of it.
+     */
     AdapterKey documentKey(String baseFingerprint, String document, Optional<String> tenant) {
-        AdapterKey.Builder b = loraParams(AdapterKey.builder(baseFingerprint, AdapterKind.LORA))
+        AdapterKey.Builder b = AdapterKey.builder(baseFingerprint, AdapterKind.LORA)
+                .param("rank", ttt.rank())
+                .param("alpha", exact(ttt.alpha()))
+                .param("lr", exact(ttt.learningRate()))
+                .param("seed", ttt.seed())
+                .param("targets", targetNames())
+                .param("head", ttt.head())
                 .param("recipe", DOCUMENT_RECIPE)
                 .param("chunk", ttt.document().chunkTokens())
                 .param("passes", ttt.document().passes())
@@ -60,18 +75,50 @@ class TttRecipes {
         return b.build();
     }
 
+    /**
+     * The key of the expert mixture CEM finds on {@code examples}: the search's settings and the experts themselves
+     * ({@code expertsDigest}, so new experts never reuse an old mixture).
+     */
+    AdapterKey cemKey(
+            String baseFingerprint, String expertsDigest, List<Demonstration> examples, Optional<String> tenant) {
+        AdapterKey.Builder b = AdapterKey.builder(baseFingerprint, AdapterKind.SVF)
+                .param("recipe", CEM_RECIPE)
+                .param("experts", expertsDigest)
+                .param("population", cem.population())
+                .param("iterations", cem.iterations())
+                .param("elite", cem.eliteRatio())
+                .param("std", cem.initialStd())
+                .param("seed", cem.seed());
+        for (Demonstration e : examples) {
+            b.example(e.input(), e.output());
+        }
+        tenant.ifPresent(b::tenant);
+        return b.build();
+    }
+
+    /** The CEM search's settings (one mixture weight per expert). */
+    CemMixtureSearch.Config cem() {
+        return new CemMixtureSearch.Config(
+                cem.population(), cem.eliteRatio(), cem.iterations(), cem.initialStd(), false, cem.seed());
+    }
+
+    /** {@code iterations} CEM iterations within {@code adaptserve.ttt.max-wall-time}. */
+    TrainingBudget cemBudget() {
+        return new TrainingBudget(cem.iterations(), ttt.maxWallTime());
+    }
+
     private AdapterKey.Builder loraParams(AdapterKey.Builder b) {
         return b.param("rank", ttt.rank())
                 .param("alpha", exact(ttt.alpha()))
                 .param("lr", exact(ttt.learningRate()))
                 .param("steps", ttt.steps())
                 .param("seed", ttt.seed())
-                .param(
-                        "targets",
-                        String.join(
-                                ",",
-                                targets().stream().map(TargetMatrix::shortName).toList()))
+                .param("targets", targetNames())
                 .param("head", ttt.head());
+    }
+
+    private String targetNames() {
+        return String.join(",", targets().stream().map(TargetMatrix::shortName).toList());
     }
 
     /** The float as written in the configuration ({@code 0.01}, not {@code 0.009999999776482582}). */
@@ -88,6 +135,16 @@ class TttRecipes {
     /** The ARC study's recipe on a request's demonstrations: leave-one-out tasks, augmentations, LoRA. */
     TestTimeRecipe.Config examples() {
         return new TestTimeRecipe.Config(lora(ttt.batchSize()), ttt.steps(), ttt.relabels(), ttt.orders(), ttt.seed());
+    }
+
+    /**
+     * Document training as configured: the trainer, {@code adaptserve.ttt.document.max-steps} and
+     * {@code .max-wall-time}. The lab's {@code bin/eval-documents} measures {@link DocumentRecipe#serviceDefaults()},
+     * which equals this under the default configuration ({@code TttRecipesTest}).
+     */
+    DocumentRecipe documentRecipe() {
+        return new DocumentRecipe(
+                document(), ttt.document().maxSteps(), ttt.document().maxWallTime());
     }
 
     /** Next-token prediction on a document, chunk by chunk, into a LoRA (the head included when configured). */
@@ -110,11 +167,6 @@ class TttRecipes {
     /** {@code steps} optimizer steps within {@code max-wall-time}. */
     TrainingBudget budget(int steps) {
         return new TrainingBudget(steps, ttt.maxWallTime());
-    }
-
-    /** The configured number of steps of a training. */
-    TrainingBudget budget() {
-        return budget(ttt.steps());
     }
 
     private Set<TargetMatrix> targets() {

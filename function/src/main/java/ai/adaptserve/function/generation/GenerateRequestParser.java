@@ -49,6 +49,7 @@ public final class GenerateRequestParser {
     private static final int ECHO_CHARS = 40;
     public static final String AUTO = "auto";
     public static final String NONE = "none";
+    public static final String CEM = "cem";
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -106,12 +107,26 @@ public final class GenerateRequestParser {
         String adapter = optionalString(root, "adapter");
         if (adapter == null) {
             adapter = AUTO;
-        } else if (!adapter.equals(AUTO) && !adapter.equals(NONE) && !AdapterService.isId(adapter)) {
+        } else if (!adapter.equals(AUTO)
+                && !adapter.equals(NONE)
+                && !adapter.equals(CEM)
+                && !AdapterService.isId(adapter)) {
             throw new ApiException(
                     400,
                     ErrorCodes.ADAPTER_NOT_FOUND,
-                    "adapter " + quote(adapter) + " not found: it must be \"auto\", \"none\" or an adapter id"
-                            + " (sha256: followed by 64 lower-case hex digits)");
+                    "adapter " + quote(adapter) + " not found: it must be \"auto\", \"none\", \"cem\" or an adapter"
+                            + " id (sha256: followed by 64 lower-case hex digits)");
+        }
+        if (adapter.equals(CEM) && examples.size() < 2) {
+            throw ApiException.invalid("adapter \"cem\" searches a mixture of experts on the examples: it needs at"
+                    + " least 2 examples, got " + examples.size());
+        }
+        if (adapter.equals(CEM) && document != null) {
+            throw new ApiException(
+                    400,
+                    ErrorCodes.UNSUPPORTED,
+                    "adapter \"cem\" and document: the mixture search uses examples only; send \"adapter\":"
+                            + " \"none\" to use the document in context");
         }
         if (adapter.equals(AUTO) && examples.size() == 1) {
             throw ApiException.invalid("examples: test-time training needs at least 2 examples, got 1; send"
@@ -141,7 +156,18 @@ public final class GenerateRequestParser {
                 ? Vote.MAJORITY
                 : Vote.fromJson(voteName)
                         .orElseThrow(() -> ApiException.invalid(
-                                "vote must be \"majority\" or \"logprob\", got " + quote(voteName)));
+                                "vote must be one of " + Vote.names() + ", got " + quote(voteName)));
+        if (vote.needsExamples() && examples.isEmpty()) {
+            throw ApiException.invalid("vote " + quote(vote.json()) + " needs examples: it "
+                    + (vote == Vote.VERIFIER
+                            ? "scores each answer on the request's examples"
+                            : "asks the examples and prompt under invertible transforms")
+                    + "; send examples or another vote");
+        }
+        if (vote == Vote.AUGMENTED && samples != null && samples != 1) {
+            throw ApiException.invalid("samples must be 1 with vote \"augmented\" (one answer per transform and order"
+                    + " of the examples), got " + samples);
+        }
         JsonNode streamNode = present(root.get("stream"));
         if (streamNode != null && !streamNode.isBoolean()) {
             throw ApiException.invalid("stream must be a boolean, got " + describe(streamNode));

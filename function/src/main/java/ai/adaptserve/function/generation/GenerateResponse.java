@@ -57,15 +57,32 @@ public record GenerateResponse(
     }
 
     /**
-     * @param text the sample's completion
-     * @param votes how many samples produced this same text
+     * @param text the sample's completion (with {@code vote} {@code augmented}: its answer mapped back)
+     * @param votes how many candidates produced this same text
      * @param score the sample's total log-probability
+     * @param verifierScore with {@code vote} {@code verifier}: the verifier's score of its answer (higher wins)
+     * @param augmentation with {@code vote} {@code augmented}: the transform it was asked under ({@code id},
+     *     {@code rev}, {@code relabel-1}, …)
      */
-    public record Candidate(String text, int votes, double score) {
+    public record Candidate(
+            String text,
+            int votes,
+            double score,
+
+            @JsonProperty("verifier_score") @JsonInclude(JsonInclude.Include.NON_NULL)
+            Double verifierScore,
+
+            @JsonInclude(JsonInclude.Include.NON_NULL) String augmentation) {
+
         public Candidate {
             if (!Double.isFinite(score)) {
                 throw new IllegalArgumentException("candidate score must be finite, was " + score);
             }
+        }
+
+        /** A sample chosen among by its text or log-probability only. */
+        public Candidate(String text, int votes, double score) {
+            this(text, votes, score, null, null);
         }
     }
 

@@ -18,6 +18,7 @@ import ai.adaptserve.model.generate.PromptTokens;
 import ai.adaptserve.model.generate.TokenListener;
 import ai.adaptserve.model.prompt.Demonstration;
 import ai.adaptserve.model.prompt.PromptRenderer;
+import ai.adaptserve.model.ttt.AugmentedVote;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public class GenerateService {
 
     private final AdaptServeConfig.Defaults defaults;
+    private final AdaptServeConfig.Ttt ttt;
     private final ModelHolder models;
     private final Admission admission;
     private final GenerationMetrics metrics;
@@ -47,6 +49,7 @@ public class GenerateService {
             AdapterMetrics adapterMetrics,
             TaskRouting routing) {
         this.defaults = config.defaults();
+        this.ttt = config.ttt();
         this.models = models;
         this.admission = admission;
         this.metrics = metrics;
@@ -109,15 +112,22 @@ public class GenerateService {
             long startNanos,
             GenerationObserver observer,
             Admission.Slot early) {
-        List<GenerationParams> params = new ArrayList<>(params(request, adaptation.defaultStop()));
+        Planned planned = plan(model, request, adaptation);
+        List<GenerationParams> params = new ArrayList<>(planned.params());
         for (int i = 0; i < params.size(); i++) {
             params.set(i, params.get(i).withListener(observer.sample(i, params.get(i).stop())));
         }
         List<Generation> samples;
+        Voting.Choice choice;
         Admission.Slot slot = early != null ? early : admission.admit();
         long t0 = System.nanoTime();
         try {
-            samples = run(model, adaptation, params);
+            samples = run(model, adaptation, planned.prompts(), params);
+            if (samples.size() != params.size()) {
+                throw new IllegalStateException("the model answered " + samples.size() + " of " + params.size()
+                        + " prompts");
+            }
+            choice = choose(model, request, adaptation, planned, samples);
         } catch (TokenListener.GenerationCancelled e) {
             metrics.cancelled(Duration.ofNanos(System.nanoTime() - t0));
             throw e;
@@ -128,28 +138,79 @@ public class GenerateService {
             slot.close();
         }
         long generateNanos = System.nanoTime() - t0;
-        if (samples.size() != params.size()) {
-            throw new IllegalStateException(
-                    "the model answered " + samples.size() + " of " + params.size() + " prompts");
-        }
         int completionTokens =
                 samples.stream().mapToInt(Generation::completionTokens).sum();
         metrics.generated(Duration.ofNanos(generateNanos), completionTokens);
         GenerateResponse.Adapter used = adaptation.response();
         adapterMetrics.adapted(used.tier(), used.kind());
 
-        Generation chosen = samples.get(Voting.choose(samples, request.vote()));
         return new GenerateResponse(
-                chosen.text(),
+                choice.text(),
                 adaptation.task(),
                 used,
-                Voting.candidates(samples),
-                new GenerateResponse.Usage(chosen.promptTokens(), completionTokens),
+                choice.candidates(),
+                new GenerateResponse.Usage(samples.get(choice.index()).promptTokens(), completionTokens),
                 new GenerateResponse.Timings(
                         millis(adaptation.routeNanos()),
                         millis(adaptNanos),
                         millis(generateNanos),
                         millis(System.nanoTime() - startNanos)));
+    }
+
+    /**
+     * The prompts to run and their settings: {@code samples} copies of the request's prompt, or with {@code vote}
+     * {@code augmented} one query per augmentation and order of the examples (the {@code adaptserve.ttt} relabels,
+     * orders and seed, as the adapter was trained), each tokenized and checked against the context.
+     */
+    private record Planned(
+            List<PromptTokens> prompts, List<GenerationParams> params, List<AugmentedVote.Query> queries) {}
+
+    private Planned plan(ServedModel model, GenerateRequest request, Adaptation adaptation) {
+        List<GenerationParams> params = params(request, adaptation.defaultStop());
+        if (request.vote() != Vote.AUGMENTED) {
+            return new Planned(Collections.nCopies(params.size(), adaptation.prompt()), params, List.of());
+        }
+        List<AugmentedVote.Query> queries = AugmentedVote.queries(
+                demonstrations(request), request.prompt(), ttt.relabels(), ttt.orders(), ttt.seed());
+        List<PromptTokens> prompts = new ArrayList<>(queries.size());
+        List<GenerationParams> each = new ArrayList<>(queries.size());
+        GenerationParams first = params.get(0);
+        for (int i = 0; i < queries.size(); i++) {
+            String rendered = PromptRenderer.withDocument(
+                    request.document(), queries.get(i).prompt());
+            prompts.add(checked(model, rendered, true).prompt());
+            each.add(new GenerationParams(
+                    first.maxTokens(), first.temperature(), first.topP(), first.stop(), sampleSeed(first.seed(), i)));
+        }
+        return new Planned(prompts, each, queries);
+    }
+
+    private static Voting.Choice choose(
+            ServedModel model,
+            GenerateRequest request,
+            Adaptation adaptation,
+            Planned planned,
+            List<Generation> samples) {
+        return switch (request.vote()) {
+            case AUGMENTED -> Voting.byAugmentation(samples, planned.queries());
+            case VERIFIER ->
+                Voting.byVerifier(
+                        samples,
+                        model.loaded()
+                                .orElseThrow(() -> ApiException.invalid(
+                                        "vote \"verifier\": the served model cannot score answers")),
+                        adaptation.weights(),
+                        demonstrations(request),
+                        request.prompt());
+            case MAJORITY, LOGPROB, WEIGHTED ->
+                Voting.bySamples(samples, request.vote().sampleRule().orElseThrow());
+        };
+    }
+
+    private static List<Demonstration> demonstrations(GenerateRequest request) {
+        return request.examples().stream()
+                .map(e -> new Demonstration(e.input(), e.output()))
+                .toList();
     }
 
     /**
@@ -274,6 +335,14 @@ public class GenerateService {
             return requested(checked(model, render(request, demos, request.document(), inOut), inOut), request)
                     .with(found);
         }
+        if (adapter.equals(GenerateRequestParser.CEM)) {
+            Adaptation planned = requested(checked(model, render(request, demos, null, true), true), request);
+            TaskRouting.Experts experts = model.loaded()
+                    .flatMap(routing::experts)
+                    .orElseThrow(() ->
+                            ApiException.invalid("adapter \"cem\" mixes the served model's experts, and it has none"));
+            return planned.with(adapters.searchMixture(model, demos, experts, tenant));
+        }
         if (demos.size() >= 2) {
             Adaptation planned = requested(checked(model, render(request, demos, null, true), true), request);
             observer.routed(planned.task());
@@ -344,20 +413,20 @@ public class GenerateService {
      * Every sample of the request in one batch: with the adapter, if any; else on the base model, decoding on from the
      * router's prefill when it ran (the same prompt, the same weights), so the prompt is not run twice.
      */
-    private static List<Generation> run(ServedModel model, Adaptation adaptation, List<GenerationParams> params) {
+    private static List<Generation> run(
+            ServedModel model, Adaptation adaptation, List<PromptTokens> prompts, List<GenerationParams> params) {
         if (adaptation.weights().isEmpty()) {
-            if (adaptation.prefill().isPresent()) {
+            if (adaptation.prefill().isPresent() && prompts.stream().allMatch(p -> p == adaptation.prompt())) {
                 return model.loaded()
                         .orElseThrow()
                         .generate(adaptation.prefill().get(), params);
             }
-            return model.generator()
-                    .generateFromTokens(Collections.nCopies(params.size(), adaptation.prompt()), params);
+            return model.generator().generateFromTokens(prompts, params);
         }
         LoadedModel loaded = model.loaded().orElseThrow();
         try {
             return loaded.generateFromTokens(
-                    Collections.nCopies(params.size(), adaptation.prompt()),
+                    prompts,
                     params,
                     Collections.nCopies(
                             params.size(), Optional.of(adaptation.weights().get())));

@@ -4,6 +4,8 @@ import ai.adaptserve.function.api.ApiException;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import ai.adaptserve.model.BuiltinModel;
 import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.Sha256;
+import ai.adaptserve.model.adapter.AdapterFile;
 import ai.adaptserve.model.adapter.MalformedAdapterException;
 import ai.adaptserve.model.adapter.ZVector;
 import ai.adaptserve.model.experts.ExpertSet;
@@ -17,6 +19,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,7 +60,15 @@ public class TaskRouting {
                 new Decision(Optional.empty(), 0, "none", Optional.empty(), Optional.empty());
     }
 
-    private record Loaded(String fingerprint, ExpertSet experts, Optional<TaskRouter> router) {}
+    private record Loaded(String fingerprint, ExpertSet experts, String expertsDigest, Optional<TaskRouter> router) {}
+
+    /**
+     * The served model's experts, for strategies that mix them.
+     *
+     * @param set one z-vector per family
+     * @param digest sha256 over every family's name and z-vector: what a mixture of them is keyed by
+     */
+    public record Experts(ExpertSet set, String digest) {}
 
     private final AdaptServeConfig.Model config;
     private final MeterRegistry registry;
@@ -80,7 +92,8 @@ public class TaskRouting {
                 router = Optional.of(
                         config.routerThreshold().map(r::withThreshold).orElse(r));
             }
-            loaded = Optional.of(new Loaded(model.fingerprint(), experts, router));
+            loaded =
+                    Optional.of(new Loaded(model.fingerprint(), experts, digest(experts, model.fingerprint()), router));
             LOG.infof(
                     "Task routing: %d experts %s, router %s",
                     experts.size(),
@@ -90,6 +103,24 @@ public class TaskRouting {
             loaded = Optional.empty();
             LOG.errorf(e, "Experts or router of %s unusable; serving without task routing", modelDir);
         }
+    }
+
+    /** The experts of {@code model}, when it has any. */
+    public Optional<Experts> experts(LoadedModel model) {
+        return loaded.filter(x -> x.fingerprint().equals(model.fingerprint())
+                        && x.experts().size() > 0)
+                .map(x -> new Experts(x.experts(), x.expertsDigest()));
+    }
+
+    /** The experts' content, in family order, as stored without a date (so equal experts digest equally). */
+    private static String digest(ExpertSet experts, String fingerprint) {
+        MessageDigest md = Sha256.digest();
+        for (String family : experts.families()) {
+            Sha256.updateString(md, family);
+            md.update(AdapterFile.toBytes(
+                    experts.expert(family).orElseThrow(), new AdapterFile.Metadata(fingerprint, Instant.EPOCH, "")));
+        }
+        return "sha256:" + Sha256.hex(md);
     }
 
     /** The families that have an expert. */

@@ -32,6 +32,9 @@ public interface AdaptServeConfig {
     /** Test-time training: the LoRA trained on a request's {@code examples} or {@code document}. */
     Ttt ttt();
 
+    /** The CEM search over expert mixtures ({@code "adapter": "cem"}). */
+    Cem cem();
+
     /** Adapters once they are in the cache. */
     Adapters adapters();
 
@@ -270,10 +273,56 @@ public interface AdaptServeConfig {
             @WithDefault("64")
             int chunkTokens();
 
-            /** Passes over the document (within {@code adaptserve.ttt.steps}). */
-            @WithDefault("1")
+            /**
+             * Passes over the document: a document gets {@code chunks × passes} optimizer steps (not
+             * {@code adaptserve.ttt.steps}), so all of it is learnt.
+             */
+            @WithDefault("2")
             int passes();
+
+            /**
+             * Most optimizer steps one document may need ({@code chunks × passes}); a document that needs more is
+             * refused with 413 {@code document_too_long} naming {@code document}, before anything is trained. The
+             * default covers 64K one-byte tokens at the default chunk length and passes. Not part of the id.
+             */
+            @WithDefault("2048")
+            int maxSteps();
+
+            /**
+             * A document's training still running after this long is stopped and fails (503 {@code training_timeout},
+             * nothing cached); it replaces {@code adaptserve.ttt.max-wall-time} for documents, which need more steps
+             * than examples. Not part of the id.
+             */
+            @WithDefault("5m")
+            Duration maxWallTime();
         }
+    }
+
+    /**
+     * Transformer²'s few-shot strategy ({@code "adapter": "cem"}): a cross-entropy-method search over the mixture
+     * weights of the experts' z-vectors, scored on the request's leave-one-out examples. Every value is part of the
+     * id of the mixture it finds.
+     */
+    interface Cem {
+        /** Candidate mixtures per iteration. */
+        @WithDefault("8")
+        int population();
+
+        /** Iterations of the search (its wall time is bounded by {@code adaptserve.ttt.max-wall-time}). */
+        @WithDefault("4")
+        int iterations();
+
+        /** Share of each iteration's best candidates that set the next mean and spread, in (0, 1]. */
+        @WithDefault("0.25")
+        double eliteRatio();
+
+        /** Starting standard deviation of every mixture weight (the mean starts at the uniform mixture). */
+        @WithDefault("0.3")
+        double initialStd();
+
+        /** Seed of the candidates. */
+        @WithDefault("0")
+        long seed();
     }
 
     /** Adapters once they are in the cache. */

@@ -155,6 +155,21 @@ public class ConfigValidator {
         atLeast(out, p + "ttt.max-running-per-tenant", ttt.maxRunningPerTenant(), 1);
         atLeast(out, p + "ttt.document.chunk-tokens", ttt.document().chunkTokens(), 1);
         atLeast(out, p + "ttt.document.passes", ttt.document().passes(), 1);
+        atLeast(out, p + "ttt.document.max-steps", ttt.document().maxSteps(), 1);
+        if (!ttt.document().maxWallTime().isPositive()) {
+            out.add(new Problem(
+                    p + "ttt.document.max-wall-time",
+                    "must be positive, was " + ttt.document().maxWallTime()));
+        }
+        AdaptServeConfig.Cem cem = config.cem();
+        atLeast(out, p + "cem.population", cem.population(), 2);
+        atLeast(out, p + "cem.iterations", cem.iterations(), 1);
+        if (!(cem.eliteRatio() > 0 && cem.eliteRatio() <= 1)) {
+            out.add(new Problem(p + "cem.elite-ratio", "must be in (0, 1], was " + cem.eliteRatio()));
+        }
+        if (!(cem.initialStd() > 0) || Double.isInfinite(cem.initialStd())) {
+            out.add(new Problem(p + "cem.initial-std", "must be a positive number, was " + cem.initialStd()));
+        }
         return out;
     }
 

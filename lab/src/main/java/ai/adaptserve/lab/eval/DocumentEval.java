@@ -17,6 +17,7 @@ import ai.adaptserve.model.train.Perplexity;
 import ai.adaptserve.model.train.TrainingBudget;
 import ai.adaptserve.model.train.TrainingListener;
 import ai.adaptserve.model.train.TrainingResult;
+import ai.adaptserve.model.ttt.DocumentRecipe;
 import io.soabase.recordbuilder.core.RecordBuilder;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -80,15 +81,24 @@ public final class DocumentEval {
             }
         }
 
-        /** LoRA as {@link DocumentTrainer.Config#lora()}, no step limit, every document, seed 0, 24 answer tokens. */
+        /**
+         * The service's document training ({@link DocumentRecipe#serviceDefaults()}: its trainer, its step limit and
+         * wall time), every document, seed 0, 24 answer tokens.
+         */
         public static Config defaults() {
+            DocumentRecipe service = DocumentRecipe.serviceDefaults();
             return new Config(
-                    DocumentTrainer.Config.lora(),
-                    TrainingBudget.steps(Integer.MAX_VALUE),
+                    service.trainer(),
+                    new TrainingBudget(service.maxSteps(), service.maxWallTime()),
                     Integer.MAX_VALUE,
                     0L,
                     0,
                     24);
+        }
+
+        /** The settings as the service's recipe: {@code budget} is its step limit and wall time. */
+        public DocumentRecipe recipe() {
+            return new DocumentRecipe(trainer, budget.maxSteps(), budget.maxWallTime());
         }
     }
 
@@ -159,8 +169,14 @@ public final class DocumentEval {
         // The document learned into an adapter.
         DocumentTrainer.Config seeded =
                 cfg.trainer().withSeed(TaskGenerator.derive(cfg.seed(), "document-eval:" + doc.id()));
-        TrainingResult<Adapter> trained =
-                DocumentTrainer.train(model, doc.document(), seeded, cfg.budget(), TrainingListener.NONE);
+        // As the service: every chunk, passes times, or refused (413) when that is past the step limit.
+        DocumentRecipe.Plan plan = cfg.recipe().plan(model, doc.document());
+        if (!plan.covered()) {
+            throw new IllegalArgumentException(doc.id() + ": " + plan.steps() + " steps needed, past the limit of "
+                    + cfg.budget().maxSteps() + " (the service refuses this document with 413)");
+        }
+        TrainingResult<Adapter> trained = DocumentTrainer.train(
+                model, doc.document(), seeded, cfg.recipe().budget(plan), TrainingListener.NONE);
         Optional<Adapter> adapter = Optional.of(trained.adapter());
         double pplAdapter = Perplexity.ofContinuation(model, adapter, "", continuation);
         double docPplAdapter = Perplexity.of(model, adapter, doc.document());

@@ -11,6 +11,7 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.ModelOptions;
 import ai.adaptserve.model.train.DocumentTrainer;
 import ai.adaptserve.model.train.TrainingBudget;
+import ai.adaptserve.model.ttt.DocumentRecipe;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
@@ -27,7 +28,7 @@ final class DocumentEvalCommand {
     private DocumentEvalCommand() {}
 
     static final String USAGE = "usage: DocumentEval (--model DIR | --builtin CACHE_DIR) [--documents FILE.jsonl |"
-            + " --count 5 --data-seed 1] [--kind lora|svf] [--passes 2] [--chunk 64] [--lr X] [--rank 8] [--steps N]"
+            + " --count 5 --data-seed 1] [--kind lora|svf] [--passes 2] [--chunk 64] [--lr X] [--rank 4] [--steps MAX]"
             + " [--max-seconds S] [--seed 0] [--continuation-tokens N] [--out summary.json] [--threads 1]";
 
     private static final List<String> OPTIONS = List.of(
@@ -67,16 +68,17 @@ final class DocumentEvalCommand {
             docs = v.has("--documents")
                     ? TaskFiles.readDocuments(v.requiredPath("--documents"))
                     : SyntheticDocuments.generate(count, v.longArg("--data-seed", 1));
-            t = kind.equals("svf") ? DocumentTrainer.Config.svf() : DocumentTrainer.Config.lora();
+            DocumentRecipe service = DocumentRecipe.serviceDefaults();
+            t = kind.equals("svf") ? DocumentTrainer.Config.svf() : service.trainer();
             t = t.withChunkTokens(v.intArg("--chunk", t.chunkTokens(), 2))
                     .withLearningRate((float) v.doubleArg("--lr", t.learningRate(), 1e-9))
                     .withPasses(v.intArg("--passes", t.passes(), 1))
                     .withRank(v.intArg("--rank", t.rank(), 1));
             TrainingBudget budget = new TrainingBudget(
-                    v.intArg("--steps", Integer.MAX_VALUE, 0),
+                    v.intArg("--steps", service.maxSteps(), 1),
                     v.has("--max-seconds")
                             ? Duration.ofMillis(Math.round(v.doubleArg("--max-seconds", 0, 0) * 1000))
-                            : Duration.ofDays(365));
+                            : service.maxWallTime());
             cfg = Config.defaults()
                     .withTrainer(t)
                     .withBudget(budget)

@@ -38,10 +38,10 @@ import java.util.Optional;
  *
  * <pre>
  * Evaluate --tasks FILE [--model DIR] [--experts DIR] [--router FILE]
- *     [--strategies base,vote,svf,svf-oracle,cem,ttt,ttt+vote] [--limit N] [--per-family N] [--json OUT]
+ *     [--strategies base,vote,svf,svf-oracle,cem,ttt,ttt+vote,ttt+majority,ttt+logprob,ttt+weighted,ttt+verifier] [--limit N] [--per-family N] [--json OUT]
  *     [--prompts generic|named|named+demos]
  *     [--seed 0] [--ttt-steps 12] [--ttt-lr 5e-3] [--ttt-rank 4] [--relabels 2] [--orders 2]
- *     [--cem-iterations 8] [--cem-population 16] [--threads 1] [--with-tasks]
+ *     [--cem-iterations 4] [--cem-population 8] [--samples 8] [--threads 1] [--with-tasks]
  * </pre>
  *
  * <p>Without {@code --model}: the built-in model. Experts default to {@code <model>/experts}, the router to
@@ -50,10 +50,10 @@ import java.util.Optional;
  */
 public final class Evaluate {
     static final String USAGE = "usage: Evaluate --tasks FILE [--model DIR] [--experts DIR] [--router FILE]"
-            + " [--strategies base,vote,svf,svf-oracle,cem,ttt,ttt+vote] [--limit N] [--per-family N] [--json OUT]"
+            + " [--strategies base,vote,svf,svf-oracle,cem,ttt,ttt+vote,ttt+majority,ttt+logprob,ttt+weighted,ttt+verifier] [--limit N] [--per-family N] [--json OUT]"
             + " [--seed N] [--ttt-steps N] [--ttt-lr X] [--ttt-rank N] [--relabels N] [--orders N]"
             + " [--cem-iterations N] [--cem-population N] [--threads N] [--prompts generic|named|named+demos]"
-            + " [--with-tasks]";
+            + " [--samples N] [--with-tasks]";
     private static final List<String> OPTIONS = List.of(
             "--tasks",
             "--model",
@@ -72,7 +72,8 @@ public final class Evaluate {
             "--cem-iterations",
             "--cem-population",
             "--threads",
-            "--prompts");
+            "--prompts",
+            "--samples");
     private static final List<String> FLAGS = List.of("--with-tasks");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -198,7 +199,9 @@ public final class Evaluate {
                 a.intArg("--orders", d.voteOrders(), 1),
                 cem,
                 seed,
-                Evaluation.PromptStyle.parse(a.string("--prompts").orElse("generic")));
+                Evaluation.PromptStyle.parse(a.string("--prompts").orElse("generic")),
+                a.intArg("--samples", d.samples(), 1),
+                d.sampleTemperature());
     }
 
     static Map<String, Object> settings(Evaluation.Config cfg) {
@@ -222,6 +225,8 @@ public final class Evaluate {
                         cfg.cem().population(),
                         "iterations",
                         cfg.cem().iterations()));
+        m.put("samples", cfg.samples());
+        m.put("sample_temperature", cfg.sampleTemperature());
         m.put("seed", cfg.seed());
         m.put("prompts", cfg.style().label());
         return m;

@@ -7,13 +7,18 @@ import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.LoraAdapter;
 import ai.adaptserve.model.adapter.ZVector;
 import ai.adaptserve.model.experts.ExpertSet;
+import ai.adaptserve.model.generate.Generation;
+import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.prompt.Phrasing;
+import ai.adaptserve.model.prompt.PromptRenderer;
 import ai.adaptserve.model.route.TaskRouter;
 import ai.adaptserve.model.train.CemMixtureSearch;
 import ai.adaptserve.model.train.TrainingBudget;
 import ai.adaptserve.model.train.TrainingListener;
 import ai.adaptserve.model.ttt.AugmentedVote;
 import ai.adaptserve.model.ttt.TestTimeRecipe;
+import ai.adaptserve.model.vote.ExampleVerifier;
+import ai.adaptserve.model.vote.SampleVote;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,18 +41,36 @@ public final class Evaluation {
      * @param cem the mixture search
      * @param seed seeds augmentations and orders
      * @param style how base, svf, svf-oracle and cem prompts look (vote and ttt always use the generic phrasing)
+     * @param samples answers sampled per task for the ttt+majority/logprob/weighted/verifier strategies
+     * @param sampleTemperature their temperature (the service's {@code adaptserve.defaults.sampling-temperature})
      */
     public record Config(
-            TestTimeRecipe.Config ttt, int voteOrders, CemMixtureSearch.Config cem, long seed, PromptStyle style) {
+            TestTimeRecipe.Config ttt,
+            int voteOrders,
+            CemMixtureSearch.Config cem,
+            long seed,
+            PromptStyle style,
+            int samples,
+            float sampleTemperature) {
         public Config {
             if (voteOrders < 1) {
                 throw new IllegalArgumentException("voteOrders must be >= 1, was " + voteOrders);
             }
+            if (samples < 1) {
+                throw new IllegalArgumentException("samples must be >= 1, was " + samples);
+            }
         }
 
+        /** The service's settings: its TTT recipe, its CEM search (8 × 4), 8 samples at temperature 0.7. */
         public static Config defaults() {
             return new Config(
-                    TestTimeRecipe.Config.defaults(), 2, CemMixtureSearch.Config.defaults(), 0L, PromptStyle.GENERIC);
+                    TestTimeRecipe.Config.defaults(),
+                    2,
+                    CemMixtureSearch.Config.serviceDefaults(),
+                    0L,
+                    PromptStyle.GENERIC,
+                    8,
+                    0.7f);
         }
     }
 
@@ -175,9 +198,9 @@ public final class Evaluation {
                         millis.get(i).put(s, (System.nanoTime() - t1) / 1e6);
                     }
                 }
-                case TTT, TTT_VOTE -> {
-                    if (s == Strategy.TTT_VOTE && strategies.contains(Strategy.TTT)) {
-                        continue; // answered together with TTT, from the same adapter
+                case TTT, TTT_VOTE, TTT_MAJORITY, TTT_LOGPROB, TTT_WEIGHTED, TTT_VERIFIER -> {
+                    if (firstTtt(strategies) != s) {
+                        continue; // answered together with the first, from the same adapter
                     }
                     ttt(tasks, strategies, answers, millis, tttLoss);
                 }
@@ -189,6 +212,14 @@ public final class Evaluation {
             out.add(new TaskResult(tasks.get(i), answers.get(i), millis.get(i), routes.get(i), tttLoss.get(i)));
         }
         return out;
+    }
+
+    /** The first of the strategies that share one test-time-trained LoRA per task. */
+    private static Strategy firstTtt(List<Strategy> strategies) {
+        return strategies.stream()
+                .filter(x -> x == Strategy.TTT || x == Strategy.TTT_VOTE || x.sampled())
+                .findFirst()
+                .orElseThrow();
     }
 
     private void batched(
@@ -307,10 +338,68 @@ public final class Evaluation {
                 answers.get(i).put(Strategy.TTT_VOTE, AugmentedVote.vote(q, got));
                 millis.get(i).put(Strategy.TTT_VOTE, trainMs + (System.nanoTime() - t1) / 1e6);
             }
+            if (strategies.stream().anyMatch(Strategy::sampled)) {
+                sampled(t, lora, strategies, answers.get(i), millis.get(i), trainMs);
+            }
             if ((i + 1) % 10 == 0) {
                 progress.printf(Locale.ROOT, "  ttt %d/%d%n", i + 1, tasks.size());
             }
         }
+    }
+
+    /**
+     * The service's {@code "samples": N} on the LoRA: N answers at the sampling temperature (seeds as the service
+     * derives them from seed 0), chosen by each requested vote with the service's own rules ({@link SampleVote},
+     * {@link ExampleVerifier}). Each strategy's time is the training, the sampling, and its own choice.
+     */
+    private void sampled(
+            FewShotTask t,
+            Optional<Adapter> lora,
+            List<Strategy> strategies,
+            Map<Strategy, String> answers,
+            Map<Strategy, Double> millis,
+            double trainMs) {
+        long t0 = System.nanoTime();
+        String prompt = PromptFormat.render(t, true, Phrasing.GENERIC);
+        List<GenerationParams> params = new ArrayList<>();
+        for (int k = 0; k < cfg.samples(); k++) {
+            params.add(new GenerationParams(
+                    GreedyAnswers.MAX_TOKENS,
+                    cfg.sampleTemperature(),
+                    1f,
+                    List.of(PromptRenderer.TERMINATOR),
+                    sampleSeed(cfg.seed(), k)));
+        }
+        List<Generation> samples = model.generate(
+                Collections.nCopies(params.size(), prompt), params, Collections.nCopies(params.size(), lora));
+        double sampleMs = (System.nanoTime() - t0) / 1e6;
+        for (Strategy s : strategies) {
+            if (!s.sampled()) {
+                continue;
+            }
+            long t1 = System.nanoTime();
+            int chosen = switch (s) {
+                case TTT_MAJORITY -> SampleVote.choose(samples, SampleVote.Rule.MAJORITY);
+                case TTT_LOGPROB -> SampleVote.choose(samples, SampleVote.Rule.LOGPROB);
+                case TTT_WEIGHTED -> SampleVote.choose(samples, SampleVote.Rule.WEIGHTED);
+                default ->
+                    ExampleVerifier.choose(samples, model, lora, t.examples(), t.input())
+                            .index();
+            };
+            answers.put(s, PromptRenderer.answer(samples.get(chosen).text()));
+            millis.put(s, trainMs + sampleMs + (System.nanoTime() - t1) / 1e6);
+        }
+    }
+
+    /** The service's per-sample seeds (GenerateService.sampleSeed): sample 0 the seed, the others SplitMix64 of it. */
+    static long sampleSeed(long seed, int sample) {
+        if (sample == 0) {
+            return seed;
+        }
+        long z = seed + sample * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private static double seconds(long t0) {

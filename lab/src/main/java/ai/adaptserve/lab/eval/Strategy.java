@@ -19,8 +19,21 @@ public enum Strategy {
     CEM("cem"),
     /** A LoRA trained on the demonstrations (leave-one-out, augmented), greedy. */
     TTT("ttt"),
-    /** That LoRA under every augmentation, voted on. */
-    TTT_VOTE("ttt+vote");
+    /** That LoRA under every augmentation, voted on: the service's {@code "vote": "augmented"}. */
+    TTT_VOTE("ttt+vote"),
+    /** That LoRA, N samples, the most frequent answer: the service's {@code "samples": N}. */
+    TTT_MAJORITY("ttt+majority"),
+    /** The same samples, the most probable one: {@code "vote": "logprob"}. */
+    TTT_LOGPROB("ttt+logprob"),
+    /** The same samples, the answer with the most probability mass: {@code "vote": "weighted"}. */
+    TTT_WEIGHTED("ttt+weighted"),
+    /** The same samples, the answer the example verifier scores best: {@code "vote": "verifier"}. */
+    TTT_VERIFIER("ttt+verifier");
+
+    /** Whether the strategy chooses among sampled answers of the test-time-trained LoRA. */
+    public boolean sampled() {
+        return this == TTT_MAJORITY || this == TTT_LOGPROB || this == TTT_WEIGHTED || this == TTT_VERIFIER;
+    }
 
     private final String label;
 

@@ -63,12 +63,30 @@ class DocumentEvalTest {
     }
 
     @Test
+    void documentPastTheStepLimit_refusedLikeTheService_notCut() {
+        DocumentTask doc = shortDocument();
+        DocumentEval.Config cfg = DocumentEval.Config.defaults()
+                .withTrainer(DocumentTrainer.Config.lora().withChunkTokens(64).withPasses(4))
+                .withBudget(TrainingBudget.steps(10))
+                .withMaxDocuments(1);
+
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> DocumentEval.run(
+                        model,
+                        List.of(doc),
+                        cfg,
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        assertTrue(e.getMessage().contains("413"), e.getMessage());
+    }
+
+    @Test
     void oneShortDocument_figuresAreConsistent_andTrainingLowersTheDocumentsPerplexity() throws Exception {
         int startArrays = model.nativeArrayCount();
         DocumentTask doc = shortDocument();
         DocumentEval.Config cfg = DocumentEval.Config.defaults()
                 .withTrainer(DocumentTrainer.Config.lora().withChunkTokens(64).withPasses(4))
-                .withBudget(TrainingBudget.steps(40))
+                .withBudget(TrainingBudget.steps(400))
                 .withMaxAnswerTokens(8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // Two copies of the document: maxDocuments keeps only the first.
@@ -97,8 +115,12 @@ class DocumentEvalTest {
         assertTrue(r.documentTokensInQuestionContext() > 0 && r.documentTokensInQuestionContext() < docTokens);
 
         // Training ran within its budget, its loss fell, and it learnt the text it saw.
-        assertEquals(40, r.trainSteps());
-        assertEquals("max_steps", r.trainStop());
+        // As the service: every chunk of the document, 4 passes (chunks counted here from the tokens: every token is
+        // learnt after BOS, or, without BOS, every token after the first).
+        int learnt = model.config().bosTokenId().isPresent() ? docTokens : docTokens - 1;
+        int chunks = (learnt + 63) / 64;
+        assertEquals(chunks * 4, r.trainSteps());
+        assertEquals("completed", r.trainStop());
         assertTrue(r.trainLastLoss() < r.trainFirstLoss(), r.toString());
         assertTrue(
                 r.documentPplAdapter() < 0.5 * r.documentPplBase(),

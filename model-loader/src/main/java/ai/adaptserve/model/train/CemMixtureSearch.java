@@ -42,6 +42,14 @@ public final class CemMixtureSearch {
             }
         }
 
+        /**
+         * The service's {@code "adapter": "cem"} ({@code adaptserve.cem.*} defaults): 8 candidates, the best 25% as
+         * elites, 4 iterations, σ₀ 0.3, one α per expert, seed 0; what docs/results.md measures.
+         */
+        public static Config serviceDefaults() {
+            return new Config(8, 0.25, 4, 0.3, false, 0L);
+        }
+
         /** 16 candidates, the best 25% as elites, 8 iterations, σ₀ 0.3, one α per expert. */
         public static Config defaults() {
             return new Config(16, 0.25, 8, 0.3, false, 0L);

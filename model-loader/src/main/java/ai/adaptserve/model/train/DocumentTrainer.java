@@ -138,6 +138,22 @@ public final class DocumentTrainer {
         }
     }
 
+    /**
+     * How many chunks {@link #train} cuts {@code document} into (one optimizer step each, per pass).
+     *
+     * @throws IllegalArgumentException as {@link #train}
+     */
+    public static int chunkCount(LoadedModel model, String document, int chunkTokens) {
+        int[] tokens = model.tokenizer().encode(document, false);
+        boolean bos = model.config().bosTokenId().isPresent();
+        if (tokens.length < (bos ? 1 : 2)) {
+            throw new IllegalArgumentException("the document has no token to learn");
+        }
+        Sequences.checkLength(model, chunkTokens + 1);
+        int learnt = bos ? tokens.length : tokens.length - 1;
+        return (learnt + chunkTokens - 1) / chunkTokens;
+    }
+
     /** The document's tokens in consecutive chunks, each led by BOS (or, without BOS, by the token before it). */
     static List<Sequences.Row> chunks(LoadedModel model, String document, int chunkTokens) {
         int[] tokens = model.tokenizer().encode(document, false);
