@@ -115,7 +115,9 @@ public class GenerateService {
         Planned planned = plan(model, request, adaptation);
         List<GenerationParams> params = new ArrayList<>(planned.params());
         for (int i = 0; i < params.size(); i++) {
-            params.set(i, params.get(i).withListener(observer.sample(i, params.get(i).stop())));
+            params.set(
+                    i,
+                    params.get(i).withListener(observer.sample(i, params.get(i).stop())));
         }
         List<Generation> samples;
         Voting.Choice choice;
@@ -124,8 +126,8 @@ public class GenerateService {
         try {
             samples = run(model, adaptation, planned.prompts(), params);
             if (samples.size() != params.size()) {
-                throw new IllegalStateException("the model answered " + samples.size() + " of " + params.size()
-                        + " prompts");
+                throw new IllegalStateException(
+                        "the model answered " + samples.size() + " of " + params.size() + " prompts");
             }
             choice = choose(model, request, adaptation, planned, samples);
         } catch (TokenListener.GenerationCancelled e) {
