@@ -94,7 +94,8 @@ class TestTimeTraining {
                 key,
                 "examples",
                 AdapterMetadata.FORMAT_IN_OUT,
-                m -> TestTimeRecipe.trainOn(m, data, recipe, ttt.maxWallTime(), TrainingListener.NONE));
+                m -> TestTimeRecipe.trainOn(
+                        m, data, recipe, ttt.maxWallTime(), recipes.clock(), TrainingListener.NONE));
     }
 
     /** The LoRA of {@code document}, from the cache or trained now; errors as {@link #trainOnExamples}. */

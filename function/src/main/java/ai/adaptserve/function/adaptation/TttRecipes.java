@@ -8,6 +8,7 @@ import ai.adaptserve.model.prompt.Demonstration;
 import ai.adaptserve.model.train.DocumentTrainer;
 import ai.adaptserve.model.train.LoraTrainer;
 import ai.adaptserve.model.train.TrainingBudget;
+import ai.adaptserve.model.train.TrainingClock;
 import ai.adaptserve.model.ttt.TestTimeRecipe;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumSet;
@@ -30,9 +31,16 @@ class TttRecipes {
     static final String DOCUMENT_RECIPE = "ttt-document.v1";
 
     private final AdaptServeConfig.Ttt ttt;
+    private final TrainingClock clock;
 
-    TttRecipes(AdaptServeConfig config) {
+    TttRecipes(AdaptServeConfig config, TrainingClock clock) {
         this.ttt = config.ttt();
+        this.clock = clock;
+    }
+
+    /** What {@code max-wall-time} is measured by. */
+    TrainingClock clock() {
+        return clock;
     }
 
     /** The key of the LoRA trained on {@code examples}. */
@@ -109,7 +117,7 @@ class TttRecipes {
 
     /** {@code steps} optimizer steps within {@code max-wall-time}. */
     TrainingBudget budget(int steps) {
-        return new TrainingBudget(steps, ttt.maxWallTime());
+        return new TrainingBudget(steps, ttt.maxWallTime(), clock);
     }
 
     /** The configured number of steps of a training. */
