@@ -14,6 +14,41 @@ final class Processes {
 
     private Processes() {}
 
+    /** Another process bound the port between our finding it free and our server binding it. */
+    static final class PortTaken extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PortTaken(int port) {
+            super("port " + port + " was taken by another process before our server bound it");
+        }
+    }
+
+    /**
+     * Runs {@code start} with a free port, and again with another while it throws {@link PortTaken} or its process
+     * died at start (a port is only free until someone binds it: other test runs share this machine).
+     */
+    static void onFreePort(java.util.function.IntConsumer start) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                start.accept(freePort());
+                return;
+            } catch (PortTaken | ExitedAtStart e) {
+                last = e;
+            }
+        }
+        throw new IllegalStateException("no free port after 5 attempts", last);
+    }
+
+    /** The server's process ended before it listened (on a taken port, it cannot bind). */
+    static final class ExitedAtStart extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        ExitedAtStart(String message) {
+            super(message);
+        }
+    }
+
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
@@ -28,7 +63,7 @@ final class Processes {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("process exited with " + process.exitValue() + "; see " + log);
+                throw new ExitedAtStart("process exited with " + process.exitValue() + "; see " + log);
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -13,13 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A minimal blocking RESP2 client, for tests to look at and tamper with Redis directly. */
-final class Resp implements AutoCloseable {
+public final class Resp implements AutoCloseable {
 
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
-    Resp(int port) {
+    public Resp(int port) {
         try {
             socket = new Socket();
             socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
@@ -32,7 +32,7 @@ final class Resp implements AutoCloseable {
     }
 
     /** Sends a command (arguments: String, byte[] or numbers) and returns the reply. */
-    Object call(Object... args) {
+    public Object call(Object... args) {
         try {
             ByteArrayOutputStream req = new ByteArrayOutputStream();
             req.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -50,15 +50,15 @@ final class Resp implements AutoCloseable {
         }
     }
 
-    byte[] getBytes(String key) {
+    public byte[] getBytes(String key) {
         return (byte[]) call("GET", key);
     }
 
-    boolean exists(String key) {
+    public boolean exists(String key) {
         return (Long) call("EXISTS", key) == 1L;
     }
 
-    long pttl(String key) {
+    public long pttl(String key) {
         return (Long) call("PTTL", key);
     }
 

@@ -21,29 +21,40 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * A real S3 endpoint: s3proxy (filesystem backend, AWS v2/v4 authentication with fixed credentials) as a child
- * process on a free port. The jar is put in {@code target/s3proxy/} by the build (maven-dependency-plugin).
+ * process on a free port. The jar is put in {@code target/s3proxy/} by the build (maven-dependency-plugin). Public, in
+ * this module's test-jar, for the application's tests too.
  *
  * <p>{@link #shared()} is one instance for the whole test run; tests that stop S3 start their own with {@link
- * #start()}.
+ * #start()}. A port found free can be taken by another test run before s3proxy binds it: the endpoint is then
+ * recognised as not ours (it lacks the bucket only our data directory has) and s3proxy started on another port.
  */
-final class S3Proxy implements AutoCloseable {
+public final class S3Proxy implements AutoCloseable {
 
-    static final String ACCESS_KEY = "adaptserve-test";
-    static final String SECRET_KEY = "adaptserve-test-secret";
+    public static final String ACCESS_KEY = "adaptserve-test";
+    public static final String SECRET_KEY = "adaptserve-test-secret";
 
     private static S3Proxy shared;
     private static final AtomicInteger BUCKETS = new AtomicInteger();
 
-    private final int port;
     private final Path dir;
+    /** A bucket that exists only in this instance's data directory: proof that the endpoint is ours. */
+    private final String ownBucket = "own-" + UUID.randomUUID().toString().substring(0, 8);
+
+    private int port;
     private Process process;
     private S3AsyncClient client;
 
     private S3Proxy() {
-        this.port = Processes.freePort();
         try {
             this.dir = Files.createTempDirectory("s3proxy-test-");
-            Files.createDirectories(dir.resolve("data"));
+            Files.createDirectories(dir.resolve("data").resolve(ownBucket));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeProperties() {
+        try {
             Files.writeString(
                     dir.resolve("s3proxy.properties"),
                     String.join(
@@ -61,7 +72,7 @@ final class S3Proxy implements AutoCloseable {
     }
 
     /** The instance shared by all tests of this run (stopped when the JVM exits). */
-    static synchronized S3Proxy shared() {
+    public static synchronized S3Proxy shared() {
         if (shared == null) {
             S3Proxy s = start();
             Runtime.getRuntime().addShutdownHook(new Thread(s::close));
@@ -70,10 +81,14 @@ final class S3Proxy implements AutoCloseable {
         return shared;
     }
 
-    /** A new instance of one's own. */
-    static S3Proxy start() {
+    /** A new instance of one's own; {@link #close()} it. */
+    public static S3Proxy start() {
         S3Proxy s = new S3Proxy();
-        s.startProcess();
+        Processes.onFreePort(p -> {
+            s.port = p;
+            s.writeProperties();
+            s.startProcess();
+        });
         return s;
     }
 
@@ -87,7 +102,7 @@ final class S3Proxy implements AutoCloseable {
     }
 
     /** Starts the process (again), on the same port and with the same data. */
-    void startProcess() {
+    public void startProcess() {
         Path log = dir.resolve("s3proxy.log");
         ProcessBuilder pb = new ProcessBuilder(List.of(
                         Processes.java(),
@@ -110,18 +125,35 @@ final class S3Proxy implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Processes.awaitPort(process, port, Duration.ofSeconds(60), log);
+        if (!answersAsUs()) {
+            Processes.stop(process);
+            throw new Processes.PortTaken(port);
+        }
     }
 
-    void stopProcess() {
+    private boolean answersAsUs() {
+        try {
+            client().headBucket(r -> r.bucket(ownBucket)).join();
+            return process.isAlive();
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                client.close();
+                client = null;
+            }
+            return false;
+        }
+    }
+
+    public void stopProcess() {
         Processes.stop(process);
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }
 
     /** A new, empty bucket. */
-    String newBucket() {
+    public String newBucket() {
         String bucket = "adapters-" + BUCKETS.incrementAndGet() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
         client().createBucket(r -> r.bucket(bucket)).join();
@@ -129,7 +161,7 @@ final class S3Proxy implements AutoCloseable {
     }
 
     /** The cache's S3 configuration for {@code bucket} on this endpoint. */
-    AdapterCacheConfig.S3 config(String bucket) {
+    public AdapterCacheConfig.S3 config(String bucket) {
         return AdapterCacheConfig.S3
                 .builder(bucket)
                 .endpoint(endpoint())
@@ -139,7 +171,7 @@ final class S3Proxy implements AutoCloseable {
                 .build();
     }
 
-    synchronized S3AsyncClient client() {
+    public synchronized S3AsyncClient client() {
         if (client == null) {
             client = S3AsyncClient.builder()
                     .endpointOverride(endpoint())
@@ -154,7 +186,7 @@ final class S3Proxy implements AutoCloseable {
         return client;
     }
 
-    byte[] getObject(String bucket, String key) {
+    public byte[] getObject(String bucket, String key) {
         try {
             return client().getObject(r -> r.bucket(bucket).key(key), AsyncResponseTransformer.toBytes())
                     .join()
@@ -167,7 +199,7 @@ final class S3Proxy implements AutoCloseable {
         }
     }
 
-    void putObject(String bucket, String key, byte[] bytes) {
+    public void putObject(String bucket, String key, byte[] bytes) {
         client().putObject(r -> r.bucket(bucket).key(key), AsyncRequestBody.fromBytes(bytes))
                 .join();
     }

@@ -97,7 +97,7 @@ class TestTimeTraining {
                 "examples",
                 AdapterMetadata.FORMAT_IN_OUT,
                 WALL_TIME_KEY,
-                m -> TestTimeRecipe.trainOn(m, data, recipe, ttt.maxWallTime(), safe(listener)));
+                m -> TestTimeRecipe.trainOn(m, data, recipe, ttt.maxWallTime(), recipes.clock(), safe(listener)));
     }
 
     /**
@@ -138,7 +138,7 @@ class TestTimeTraining {
                 "document",
                 AdapterMetadata.FORMAT_PLAIN,
                 "adaptserve.ttt.document.max-wall-time",
-                m -> DocumentTrainer.train(m, document, recipe.trainer(), recipe.budget(plan), safe(listener)));
+                m -> DocumentTrainer.train(m, document, recipe.trainer(), recipe.budget(plan).withClock(recipes.clock()), safe(listener)));
     }
 
     /**

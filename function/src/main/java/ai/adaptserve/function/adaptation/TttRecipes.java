@@ -10,6 +10,7 @@ import ai.adaptserve.model.train.DocumentTrainer;
 import ai.adaptserve.model.train.LoraTrainer;
 import ai.adaptserve.model.train.TrainingBudget;
 import ai.adaptserve.model.ttt.DocumentRecipe;
+import ai.adaptserve.model.train.TrainingClock;
 import ai.adaptserve.model.ttt.TestTimeRecipe;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumSet;
@@ -35,10 +36,17 @@ class TttRecipes {
 
     private final AdaptServeConfig.Ttt ttt;
     private final AdaptServeConfig.Cem cem;
+    private final TrainingClock clock;
 
-    TttRecipes(AdaptServeConfig config) {
+    TttRecipes(AdaptServeConfig config, TrainingClock clock) {
         this.ttt = config.ttt();
         this.cem = config.cem();
+        this.clock = clock;
+    }
+
+    /** What {@code max-wall-time} is measured by. */
+    TrainingClock clock() {
+        return clock;
     }
 
     /** The key of the LoRA trained on {@code examples}. */
@@ -104,7 +112,7 @@ class TttRecipes {
 
     /** {@code iterations} CEM iterations within {@code adaptserve.ttt.max-wall-time}. */
     TrainingBudget cemBudget() {
-        return new TrainingBudget(cem.iterations(), ttt.maxWallTime());
+        return new TrainingBudget(cem.iterations(), ttt.maxWallTime(), clock);
     }
 
     private AdapterKey.Builder loraParams(AdapterKey.Builder b) {
@@ -166,7 +174,7 @@ class TttRecipes {
 
     /** {@code steps} optimizer steps within {@code max-wall-time}. */
     TrainingBudget budget(int steps) {
-        return new TrainingBudget(steps, ttt.maxWallTime());
+        return new TrainingBudget(steps, ttt.maxWallTime(), clock);
     }
 
     private Set<TargetMatrix> targets() {

@@ -14,7 +14,6 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.adaptserve.cache.AdapterCacheConfig;
 import ai.adaptserve.cache.AdapterKey;
@@ -22,6 +21,7 @@ import ai.adaptserve.cache.AdapterKind;
 import ai.adaptserve.cache.AdapterStore;
 import ai.adaptserve.cache.TrainedAdapter;
 import ai.adaptserve.function.ModelReady;
+import ai.adaptserve.model.adapter.AdapterFile;
 import ai.adaptserve.model.prompt.Demonstration;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -51,8 +51,6 @@ class AdaptationResourceTest {
     /** Unique per test JVM: adapters from earlier runs in the same directory never answer these requests. */
     private static final String NONCE = UUID.randomUUID().toString().substring(0, 8);
 
-    private static volatile String trainedId;
-
     @Inject
     TttRecipes recipes;
 
@@ -61,6 +59,9 @@ class AdaptationResourceTest {
 
     @Inject
     AdapterCacheConfig cacheConfig;
+
+    @Inject
+    ForwardPassDecoder decoder;
 
     @BeforeEach
     void modelLoaded() {
@@ -74,27 +75,49 @@ class AdaptationResourceTest {
                 Map.of("input", "moon", "output", "noom"));
     }
 
-    private static Map<String, Object> tttRequest() {
-        return Map.of("prompt", "tree", "examples", examples(NONCE), "max_tokens", 4);
-    }
-
     private static String fingerprint() {
         return given().when().get("/v1/models").then().statusCode(200).extract().path("data[0].fingerprint");
     }
 
-    /** The id of the adapter trained on {@link #tttRequest()}, training it (once per JVM) if need be. */
-    private static synchronized String trainedId() {
-        if (trainedId == null) {
-            trainedId = given().contentType(ContentType.JSON)
-                    .body(tttRequest())
-                    .when()
-                    .post("/v1/generate")
-                    .then()
-                    .statusCode(200)
-                    .extract()
-                    .path("adapter.id");
+    /** Trains a new adapter for this test alone (examples tagged with this run's nonce and {@code tag}); its id. */
+    private static String train(String tag) {
+        return given().contentType(ContentType.JSON)
+                .body(Map.of("prompt", "tree", "examples", examples(NONCE + "-" + tag), "max_tokens", 4))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(200)
+                .body("adapter.tier", equalTo("trained"))
+                .extract()
+                .path("adapter.id");
+    }
+
+    /**
+     * The adapter {@code id} of the served model as it is held in memory (parsed), written out again as an adapter file:
+     * the bytes a tier would hold for it.
+     */
+    private AdapterFile.Read stored(String id) {
+        return store.get(AdapterKey.of(fingerprint(), id))
+                .orElseThrow()
+                .adapter()
+                .decoded(decoder);
+    }
+
+    /** Sum of the Prometheus samples {@code name{...}} whose labels contain {@code labels}. */
+    private static double metric(String name, String labels) {
+        String metrics = given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        double sum = 0;
+        for (String line : metrics.split("\n")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(labels)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
         }
-        return trainedId;
+        return sum;
     }
 
     private static String randomId() {
@@ -153,7 +176,7 @@ class AdaptationResourceTest {
     @Test
     void getAdapter_trained_metadata() {
         // Given an adapter trained on examples
-        String id = trainedId();
+        String id = train("metadata");
 
         // When its metadata is asked for
         given().when()
@@ -178,7 +201,7 @@ class AdaptationResourceTest {
     @Test
     void generate_adapterIdWithPlainPrompt_usesIt() {
         // Given the id of a trained adapter
-        String id = trainedId();
+        String id = train("by-id");
 
         // When a plain prompt is sent with it
         given().contentType(ContentType.JSON)
@@ -400,6 +423,28 @@ class AdaptationResourceTest {
 
         // When it is asked for by id without a tenant, then it is not found
         given().when().get("/v1/adapters/" + id).then().statusCode(404);
+        // And generating with it as another tenant is answered exactly like an id nobody trained
+        String unknown = randomId();
+        String asOther = given().contentType(ContentType.JSON)
+                .header("X-Tenant", "tenant-b")
+                .body(Map.of("prompt", "tree", "adapter", id, "max_tokens", 2))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(404)
+                .body("error.code", equalTo("adapter_not_found"))
+                .extract()
+                .asString();
+        String asUnknown = given().contentType(ContentType.JSON)
+                .header("X-Tenant", "tenant-b")
+                .body(Map.of("prompt", "tree", "adapter", unknown, "max_tokens", 2))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(404)
+                .extract()
+                .asString();
+        assertEquals(asUnknown.replace(unknown, "<id>"), asOther.replace(id, "<id>"));
         // And with the tenant, it is
         given().header("X-Tenant", "tenant-a")
                 .when()
@@ -411,8 +456,12 @@ class AdaptationResourceTest {
 
     @Test
     void readinessAndMetrics_showCacheTiersAndAdaptation() {
-        // Given one adaptation
-        trainedId();
+        // Given the meters before one new adaptation
+        double trainings = metric("adaptserve_adapter_training_seconds_count", "data=\"examples\"");
+        double trainedAnswers = metric("adaptserve_adaptations_total", "tier=\"trained\"");
+        double parsedOk = metric("adaptserve_adapter_parse_seconds_count", "result=\"ok\"");
+        double cacheTrainings = metric("adapter_cache_trainings_started_total", "");
+        train("metrics");
 
         // When readiness is asked for, then the cache check is UP and shows its tiers
         given().when()
@@ -423,21 +472,61 @@ class AdaptationResourceTest {
                 .body("checks.find { it.name == 'adapter-cache' }.data.redis", equalTo("off"))
                 .body("checks.find { it.name == 'adapter-cache' }.data.local", equalTo("up"));
 
-        // When the metrics are scraped, then the cache's and the adaptation's meters are there
-        String metrics = given().when()
-                .get("/q/metrics")
+        // When the metrics are scraped, then each meter counted that one training, answer and parse exactly once
+        assertEquals(trainings + 1, metric("adaptserve_adapter_training_seconds_count", "data=\"examples\""));
+        assertEquals(trainedAnswers + 1, metric("adaptserve_adaptations_total", "tier=\"trained\""));
+        assertEquals(parsedOk + 1, metric("adaptserve_adapter_parse_seconds_count", "result=\"ok\""));
+        assertEquals(cacheTrainings + 1, metric("adapter_cache_trainings_started_total", ""));
+        assertEquals(1, metric("adapter_cache_tier_up", "tier=\"local\""));
+    }
+
+    /** A stored adapter file whose bytes were changed after it was written fails its checksum: 422, never used. */
+    @Test
+    void generate_adapterWithTamperedChecksum_422() {
+        // Given a trained adapter's file with one byte of its last tensor changed, stored under a new id
+        AdapterFile.Read read = stored(train("tamper"));
+        byte[] bytes = AdapterFile.toBytes(read.adapter(), read.metadata());
+        bytes[bytes.length - 1] ^= 0x01;
+        String id = randomId();
+        store.put(AdapterKey.of(fingerprint(), id), TrainedAdapter.of(AdapterKind.LORA, bytes));
+
+        // When it is used, or its metadata asked for, then it is refused naming the checksum
+        given().contentType(ContentType.JSON)
+                .body(Map.of("prompt", "tree", "adapter", id, "max_tokens", 2))
+                .when()
+                .post("/v1/generate")
                 .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        assertTrue(metrics.contains("adapter_cache_tier_up{"), "tier gauge");
-        assertTrue(metrics.contains("adapter_cache_gets_total{"), "cache lookups");
-        assertTrue(metrics.contains("adaptserve_adaptations_total{"), "adaptation outcomes");
-        assertTrue(metrics.contains("tier=\"trained\""), "trained outcome");
-        assertTrue(metrics.contains("adaptserve_adapter_training_seconds_count"), "training time");
-        assertEquals(
-                true,
-                metrics.contains("adaptserve_adapter_parse_seconds")
-                        || metrics.contains("adaptserve_adapter_parsed_total"));
+                .statusCode(422)
+                .contentType(ContentType.JSON)
+                .body("error.code", equalTo("adapter_invalid"))
+                .body("error.message", containsString("checksum"));
+        given().when().get("/v1/adapters/" + id).then().statusCode(422).body("error.code", equalTo("adapter_invalid"));
+    }
+
+    /** An intact adapter file made for another base model is refused (422) even when stored under this model. */
+    @Test
+    void generate_adapterOfAnotherBaseModel_422() {
+        // Given a trained adapter rewritten, checksum and all, as the adapter of another base model
+        String fingerprint = fingerprint();
+        AdapterFile.Read read = stored(train("other-base"));
+        String otherBase = "sha256:" + "0".repeat(64);
+        byte[] other = AdapterFile.toBytes(
+                read.adapter(),
+                new AdapterFile.Metadata(
+                        otherBase, read.metadata().created(), read.metadata().training()));
+        String id = randomId();
+        store.put(AdapterKey.of(fingerprint, id), TrainedAdapter.of(AdapterKind.LORA, other));
+
+        // When it is used, then it is refused naming both base models
+        given().contentType(ContentType.JSON)
+                .body(Map.of("prompt", "tree", "adapter", id, "max_tokens", 2))
+                .when()
+                .post("/v1/generate")
+                .then()
+                .statusCode(422)
+                .contentType(ContentType.JSON)
+                .body("error.code", equalTo("adapter_invalid"))
+                .body("error.message", containsString(otherBase))
+                .body("error.message", containsString(fingerprint));
     }
 }

@@ -4,16 +4,22 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.adaptserve.function.ModelReady;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,33 +35,81 @@ class TaskRoutingResourceTest {
         ModelReady.await();
     }
 
+    /*
+     * The README's two requests and the answers it prints ("The two commands", "Adapting to a request"); the last test
+     * of this group checks that the README still prints them, so the link holds both ways. Where the strings come from:
+     * the right answers are derived by hand. rotate 3 moves the last three characters of yjglkz to the front (lkz + yjg
+     * = lkzyjg); the novel task recolours 9 to 2 (00999000 -> 00222000), then lets the colours fall right (00000222).
+     * The base model's answers (ljzykg, 00009990) are simply what the built-in checkpoint writes greedily: nothing
+     * derives them; they are exact because decoding and training are deterministic in the test JVM (one PyTorch
+     * thread, seeded training: TESTING.md), and what matters about them is that they are wrong.
+     */
+    static final String ROTATE_PROMPT = "rotate 3: yjglkz -> ";
+    static final String ROTATE_RIGHT = "lkzyjg";
+    static final String ROTATE_BASE = "ljzykg";
+    static final List<Map<String, String>> NOVEL_EXAMPLES = List.of(
+            Map.of("input", "9099905500", "output", "0000222255"),
+            Map.of("input", "00900111", "output", "00002111"),
+            Map.of("input", "00990006", "output", "00000226"));
+    static final String NOVEL_PROMPT = "00999000";
+    static final String NOVEL_RIGHT = "00000222";
+    static final String NOVEL_IN_CONTEXT = "00009990";
+
     /** The README's first request: the router finds the family and its expert answers it right. */
     @Test
     void readme_theRoutedExpertAnswersRight_andTheBaseModelAloneDoesNot() {
-        generated(Map.of("prompt", "rotate 3: yjglkz -> "))
-                .body("text", equalTo("lkzyjg"))
+        generated(Map.of("prompt", ROTATE_PROMPT))
+                .body("text", equalTo(ROTATE_RIGHT))
                 .body("task.label", equalTo("rotate"))
                 .body("task.source", equalTo("classifier"))
                 .body("adapter.id", equalTo("expert:rotate"));
-        generated(Map.of("prompt", "rotate 3: yjglkz -> ", "adapter", "none", "stop", List.of("\n")))
-                .body("text", equalTo("ljzykg"));
+        generated(Map.of("prompt", ROTATE_PROMPT, "adapter", "none", "stop", List.of("\n")))
+                .body("text", equalTo(ROTATE_BASE));
+        assertNotEquals(ROTATE_RIGHT, ROTATE_BASE);
     }
 
     /**
      * The README's second request: a task the model never trained on (recolour, then gravity), answered right after
-     * test-time training on its examples, and wrong with the examples in context only.
+     * test-time training on its examples (trained in this run: the adapter directory is new for every run), from
+     * memory the second time, and wrong with the examples in context only.
      */
     @Test
     void readme_aNovelTaskNeedsTestTimeTraining() {
-        List<Map<String, String>> examples = List.of(
-                Map.of("input", "9099905500", "output", "0000222255"),
-                Map.of("input", "00900111", "output", "00002111"),
-                Map.of("input", "00990006", "output", "00000226"));
-        generated(Map.of("prompt", "00999000", "examples", examples))
-                .body("text", equalTo("00000222"))
-                .body("adapter.kind", equalTo("lora"));
-        generated(Map.of("prompt", "00999000", "examples", examples, "adapter", "none"))
-                .body("text", equalTo("00009990"));
+        String id = generated(Map.of("prompt", NOVEL_PROMPT, "examples", NOVEL_EXAMPLES))
+                .body("text", equalTo(NOVEL_RIGHT))
+                .body("adapter.kind", equalTo("lora"))
+                .body("adapter.tier", equalTo("trained"))
+                .body("adapter.train_ms", greaterThan(0))
+                .extract()
+                .path("adapter.id");
+        generated(Map.of("prompt", NOVEL_PROMPT, "examples", NOVEL_EXAMPLES))
+                .body("text", equalTo(NOVEL_RIGHT))
+                .body("adapter.id", equalTo(id))
+                .body("adapter.tier", equalTo("memory"))
+                .body("adapter.train_ms", equalTo(0));
+        generated(Map.of("prompt", NOVEL_PROMPT, "examples", NOVEL_EXAMPLES, "adapter", "none"))
+                .body("text", equalTo(NOVEL_IN_CONTEXT));
+        assertNotEquals(NOVEL_RIGHT, NOVEL_IN_CONTEXT);
+    }
+
+    /** The README prints exactly the requests and answers the two tests above check. */
+    @Test
+    void readme_printsTheRequestsAndAnswersCheckedHere() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        for (String quoted : List.of(
+                "-d '{\"prompt\": \"" + ROTATE_PROMPT + "\"}'",
+                "answers `\"" + ROTATE_RIGHT + "\"`",
+                "(`\"adapter\": \"none\"`) answers `" + ROTATE_BASE + "`",
+                "\"prompt\": \"" + NOVEL_PROMPT + "\",",
+                "{\"input\": \"9099905500\", \"output\": \"0000222255\"}, {\"input\": \"00900111\", \"output\": \"00002111\"}",
+                "{\"input\": \"00990006\", \"output\": \"00000226\"}]}'",
+                "# → \"text\": \"" + NOVEL_RIGHT
+                        + "\", \"adapter\": {\"id\": \"sha256:…\", \"kind\": \"lora\", \"tier\": \"trained\"",
+                "with \"adapter\": \"none\" (examples in context only): \"" + NOVEL_IN_CONTEXT + "\"",
+                "the same request again → \"tier\": \"memory\", \"train_ms\": 0, same id",
+                "`TaskRoutingResourceTest`")) {
+            assertTrue(readme.contains(quoted), "README.md no longer says: " + quoted);
+        }
     }
 
     @Test

@@ -30,13 +30,12 @@ class DocumentEvalTest {
     static Path tmp;
 
     static LoadedModel model;
-    static int threadsBefore;
 
     @BeforeAll
     static void load() {
         Engine.getEngine("PyTorch");
-        threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(1); // the machine's other core is busy; see TrainersTest
+        // one thread, set for the whole test JVM (ai.djl.pytorch.num_threads=1, root pom), not changed here
+        assertEquals(1, JniUtils.getNumThreads(), "PyTorch intra-op threads");
         Path dir = TestModels.write(tmp.resolve("m"), TestModels.tinyLlama(false, false), 7, TensorDType.F32, 0);
         model = LoadedModel.load(dir);
     }
@@ -44,7 +43,6 @@ class DocumentEvalTest {
     @AfterAll
     static void close() {
         model.close();
-        JniUtils.setNumThreads(threadsBefore);
     }
 
     /** The first lines of a synthetic document, its continuation and 3 of its questions: about 600 tokens. */

@@ -189,10 +189,11 @@ class TaskGenerationTest {
 
     @Test
     void compositionsShowBothSteps() {
-        for (FewShotTask t : suite.novel()) {
-            if (!t.family().startsWith("novel:compose:")) {
-                continue;
-            }
+        List<FewShotTask> compositions = suite.novel().stream()
+                .filter(t -> t.family().startsWith("novel:compose:"))
+                .toList();
+        assertFalse(compositions.isEmpty(), "the suite's novel split has compositions");
+        for (FewShotTask t : compositions) {
             String[] parts = t.family().substring("novel:compose:".length()).split("\\+");
             Map<String, String> firstParams = new HashMap<>();
             Map<String, String> secondParams = new HashMap<>();

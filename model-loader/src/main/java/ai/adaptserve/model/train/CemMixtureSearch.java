@@ -84,7 +84,7 @@ public final class CemMixtureSearch {
             Config cfg,
             TrainingBudget budget,
             TrainingListener listener) {
-        long t0 = System.nanoTime();
+        long t0 = budget.clock().nanoTime();
         if (experts.isEmpty()) {
             throw new IllegalArgumentException("no experts");
         }

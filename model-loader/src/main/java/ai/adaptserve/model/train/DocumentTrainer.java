@@ -89,7 +89,7 @@ public final class DocumentTrainer {
      */
     public static TrainingResult<Adapter> train(
             LoadedModel model, String document, Config cfg, TrainingBudget budget, TrainingListener listener) {
-        long t0 = System.nanoTime();
+        long t0 = budget.clock().nanoTime();
         List<Sequences.Row> chunks = chunks(model, document, cfg.chunkTokens());
         TrainableBatch<? extends Adapter> adapter;
         String phase;

@@ -116,7 +116,7 @@ public final class LoraTrainer {
             Config cfg,
             TrainingBudget budget,
             TrainingListener listener) {
-        long t0 = System.nanoTime();
+        long t0 = budget.clock().nanoTime();
         List<Sequences.Row> rows = Sequences.examples(model, data);
         try (TrainableLora lora = new TrainableLora(
                 model.decoder().weights().manager(),

@@ -10,9 +10,11 @@ import java.util.Objects;
  *
  * @param maxSteps most optimizer steps (0 trains nothing)
  * @param maxWallTime most wall-clock time
+ * @param clock what the wall time is read from ({@link TrainingClock#SYSTEM} unless a test moves it)
  */
-public record TrainingBudget(int maxSteps, Duration maxWallTime) {
+public record TrainingBudget(int maxSteps, Duration maxWallTime, TrainingClock clock) {
     public TrainingBudget {
+        Objects.requireNonNull(clock, "clock");
         if (maxSteps < 0) {
             throw new IllegalArgumentException("maxSteps must be >= 0, was " + maxSteps);
         }
@@ -20,6 +22,16 @@ public record TrainingBudget(int maxSteps, Duration maxWallTime) {
         if (maxWallTime.isNegative()) {
             throw new IllegalArgumentException("maxWallTime must not be negative, was " + maxWallTime);
         }
+    }
+
+    /** At most {@code maxSteps} steps and {@code maxWallTime} on the system clock. */
+    public TrainingBudget(int maxSteps, Duration maxWallTime) {
+        this(maxSteps, maxWallTime, TrainingClock.SYSTEM);
+    }
+
+    /** This budget with its wall time read from {@code clock}. */
+    public TrainingBudget withClock(TrainingClock clock) {
+        return new TrainingBudget(maxSteps, maxWallTime, clock);
     }
 
     /** At most {@code maxSteps} steps, with no practical limit on time. */

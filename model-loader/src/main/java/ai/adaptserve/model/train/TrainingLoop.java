@@ -44,7 +44,7 @@ final class TrainingLoop {
             stopped = StopReason.MAX_STEPS;
             return false;
         }
-        if (Duration.ofNanos(System.nanoTime() - startNanos).compareTo(budget.maxWallTime()) >= 0) {
+        if (Duration.ofNanos(budget.clock().nanoTime() - startNanos).compareTo(budget.maxWallTime()) >= 0) {
             stopped = StopReason.WALL_TIME;
             return false;
         }
@@ -96,7 +96,7 @@ final class TrainingLoop {
     }
 
     long elapsedMs() {
-        return (System.nanoTime() - startNanos) / 1_000_000;
+        return (budget.clock().nanoTime() - startNanos) / 1_000_000;
     }
 
     StopReason stopReason() {

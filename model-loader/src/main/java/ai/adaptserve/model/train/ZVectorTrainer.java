@@ -146,7 +146,7 @@ public final class ZVectorTrainer {
             Config cfg,
             TrainingBudget budget,
             TrainingListener listener) {
-        long t0 = System.nanoTime();
+        long t0 = budget.clock().nanoTime();
         List<Sequences.Row> rows = Sequences.examples(model, data);
         SvdFactors svd = model.svdFactors();
         Set<MatrixRef> refs = factoredRefs(model, svd, cfg.targets());
@@ -179,7 +179,7 @@ public final class ZVectorTrainer {
             ReinforceConfig cfg,
             TrainingBudget budget,
             TrainingListener listener) {
-        long t0 = System.nanoTime();
+        long t0 = budget.clock().nanoTime();
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("no prompts");
         }

@@ -6,6 +6,7 @@ import ai.adaptserve.model.prompt.Demonstration;
 import ai.adaptserve.model.prompt.PromptRenderer;
 import ai.adaptserve.model.train.LoraTrainer;
 import ai.adaptserve.model.train.TrainingBudget;
+import ai.adaptserve.model.train.TrainingClock;
 import ai.adaptserve.model.train.TrainingExample;
 import ai.adaptserve.model.train.TrainingListener;
 import ai.adaptserve.model.train.TrainingResult;
@@ -115,8 +116,19 @@ public final class TestTimeRecipe {
             Config cfg,
             Duration maxWallTime,
             TrainingListener listener) {
+        return trainOn(model, data, cfg, maxWallTime, TrainingClock.SYSTEM, listener);
+    }
+
+    /** As {@link #trainOn(LoadedModel, List, Config, Duration, TrainingListener)}, the wall time read from {@code clock}. */
+    public static TrainingResult<LoraAdapter> trainOn(
+            LoadedModel model,
+            List<TrainingExample> data,
+            Config cfg,
+            Duration maxWallTime,
+            TrainingClock clock,
+            TrainingListener listener) {
         // enough epochs for the step budget to be the limit
         LoraTrainer.Config lora = cfg.lora().withEpochs(cfg.steps());
-        return LoraTrainer.train(model, data, lora, new TrainingBudget(cfg.steps(), maxWallTime), listener);
+        return LoraTrainer.train(model, data, lora, new TrainingBudget(cfg.steps(), maxWallTime, clock), listener);
     }
 }

@@ -21,10 +21,8 @@ import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.llama.DecodeSession;
 import ai.adaptserve.model.llama.LlamaWeights;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,9 +55,6 @@ class TrainersTest {
 
     static LoadedModel model;
 
-    /** PyTorch's intra-op threads before this class; restored after it. */
-    static int threadsBefore;
-
     /** z-vector targets of these tests: Transformer²'s MLP plus the head. */
     static final Set<TargetMatrix> Z_TARGETS =
             EnumSet.of(TargetMatrix.GATE, TargetMatrix.UP, TargetMatrix.DOWN, TargetMatrix.HEAD);
@@ -90,11 +85,7 @@ class TrainersTest {
 
     @BeforeAll
     static void load() {
-        // Ops on this model are tiny; with two OpenMP threads on a shared 2-core machine each op waits for a
-        // descheduled thread, and steps were measured 10-40x slower (same results). One thread while this class runs.
-        Engine.getEngine("PyTorch");
-        threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(1);
+        // The test JVM runs PyTorch on one thread (ai.djl.pytorch.num_threads=1, root pom): exact losses repeat.
         Path dir = TestModels.write(tmp.resolve("m"), TestModels.tinyLlama(false, false), 7, TensorDType.F32, 0);
         model = LoadedModel.load(
                 dir, ModelOptions.defaults().withSvdTargets(Z_TARGETS).withSvdCacheDir(tmp.resolve("svd")));
@@ -104,7 +95,6 @@ class TrainersTest {
     @AfterAll
     static void close() {
         model.close();
-        JniUtils.setNumThreads(threadsBefore);
     }
 
     static String f(double d) {
@@ -384,10 +374,25 @@ class TrainersTest {
 
     // ---------------------------------------------------------------- 6. budget
 
+    /** A clock that moves only when the test moves it. */
+    static final class HandClock implements TrainingClock {
+        long now;
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+    }
+
+    /**
+     * Every trainer stops at its step limit, and at its wall-time limit as read from the budget's clock: here a clock
+     * the test moves by a whole budget at the first step's event, so exactly one step fits; and a clock that never
+     * moves lets a 1 ns budget run to its step limit (the trainers read no other clock).
+     */
     @Test
     void budget_maxStepsAndWallTime_stopCleanlyWithOneEventPerStep() {
         TrainingBudget three = TrainingBudget.steps(3);
-        TrainingBudget oneMs = new TrainingBudget(1000, Duration.ofMillis(1));
+        Duration second = Duration.ofSeconds(1);
         LoraTrainer.Config lora = LoraTrainer.Config.defaults().withEpochs(50);
         ZVectorTrainer.Config z = zConfig();
         ZVectorTrainer.ReinforceConfig rl =
@@ -419,16 +424,26 @@ class TrainersTest {
             assertEquals(events.get(0).loss(), r.firstLoss(), e.getKey());
             assertEquals(events.get(2).loss(), r.lastLoss(), e.getKey());
 
+            HandClock clock = new HandClock();
             List<TrainingProgress> timed = new ArrayList<>();
-            TrainingResult<?> t = e.getValue().apply(oneMs, timed::add);
+            TrainingResult<?> t = e.getValue().apply(new TrainingBudget(1000, second, clock), p -> {
+                timed.add(p);
+                clock.now += second.toNanos();
+            });
             assertEquals(StopReason.WALL_TIME, t.stopReason(), e.getKey());
-            assertEquals(t.steps(), timed.size(), e.getKey());
-            assertTrue(t.steps() <= 1, e.getKey() + " took " + t.steps() + " steps in 1 ms");
+            assertEquals(1, t.steps(), e.getKey());
+            assertEquals(1, timed.size(), e.getKey());
+            assertEquals(1000, t.elapsedMs(), e.getKey());
+
+            TrainingResult<?> frozen = e.getValue()
+                    .apply(new TrainingBudget(3, Duration.ofNanos(1), new HandClock()), TrainingListener.NONE);
+            assertEquals(StopReason.MAX_STEPS, frozen.stopReason(), e.getKey());
+            assertEquals(3, frozen.steps(), e.getKey());
             report.append(" ")
                     .append(e.getKey())
                     .append(": ")
                     .append(r.summary())
-                    .append(" / 1 ms: ")
+                    .append(" / 1 s on a hand clock: ")
                     .append(t.summary());
         }
         List<TrainingProgress> events = new ArrayList<>();
@@ -442,19 +457,21 @@ class TrainersTest {
         assertEquals(3, cem.iterations());
         assertEquals(StopReason.MAX_STEPS, cem.stopReason());
         assertEquals(3, events.size());
+        HandClock clock = new HandClock();
         CemMixtureSearch.Result cemTimed = CemMixtureSearch.search(
                 model,
                 List.of(expertReverse(), expertTriple()),
                 REVERSE,
                 new CemMixtureSearch.Config(4, 0.5, 10, 0.3, false, 1L),
-                oneMs,
-                TrainingListener.NONE);
+                new TrainingBudget(1000, second, clock),
+                p -> clock.now += second.toNanos());
         assertEquals(StopReason.WALL_TIME, cemTimed.stopReason());
+        assertEquals(1, cemTimed.iterations());
         report.append(" cem: ")
                 .append(cem.iterations())
                 .append(" iterations ")
                 .append(cem.stopReason())
-                .append(" / 1 ms: ")
+                .append(" / 1 s on a hand clock: ")
                 .append(cemTimed.iterations())
                 .append(" ")
                 .append(cemTimed.stopReason());
