@@ -138,7 +138,8 @@ class TestTimeTraining {
                 "document",
                 AdapterMetadata.FORMAT_PLAIN,
                 "adaptserve.ttt.document.max-wall-time",
-                m -> DocumentTrainer.train(m, document, recipe.trainer(), recipe.budget(plan).withClock(recipes.clock()), safe(listener)));
+                m -> DocumentTrainer.train(
+                        m, document, recipe.trainer(), recipe.budget(plan).withClock(recipes.clock()), safe(listener)));
     }
 
     /**

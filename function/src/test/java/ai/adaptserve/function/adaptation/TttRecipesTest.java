@@ -32,7 +32,8 @@ class TttRecipesTest {
                 .withSources(new PropertiesConfigSource(values, "test", 500))
                 .withMapping(AdaptServeConfig.class)
                 .build();
-        return new TttRecipes(config.getConfigMapping(AdaptServeConfig.class));
+        return new TttRecipes(
+                config.getConfigMapping(AdaptServeConfig.class), ai.adaptserve.model.train.TrainingClock.SYSTEM);
     }
 
     @Test
