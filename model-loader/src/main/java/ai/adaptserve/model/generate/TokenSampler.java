@@ -4,19 +4,19 @@ import java.util.Arrays;
 import java.util.Random;
 
 /** Picks the next token from one row's logits: greedy, or temperature and nucleus (top-p) sampling. */
-final class TokenSampler {
+public final class TokenSampler {
     private final GenerationParams params;
     private final Random random;
 
-    TokenSampler(GenerationParams params) {
+    public TokenSampler(GenerationParams params) {
         this.params = params;
         this.random = new Random(params.seed());
     }
 
     /** The chosen token and its log-probability under the temperature-scaled distribution. */
-    record Choice(int token, float logprob) {}
+    public record Choice(int token, float logprob) {}
 
-    Choice next(float[] logits) {
+    public Choice next(float[] logits) {
         float temperature = params.temperature() == 0f ? 1f : params.temperature();
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
