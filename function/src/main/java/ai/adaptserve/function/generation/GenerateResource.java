@@ -6,7 +6,9 @@ import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.api.ErrorResponse;
 import ai.adaptserve.function.auth.Caller;
 import ai.adaptserve.function.settings.AdaptServeConfig;
+import ai.adaptserve.model.engine.RowListener;
 import io.smallrye.common.annotation.Blocking;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -69,7 +71,8 @@ public class GenerateResource {
     @APIResponse(
             responseCode = "503",
             description = "The model is not loaded yet, or the adapter is still training (retry after Retry-After)")
-    public GenerateResponse generate(InputStream body, @Context ContainerRequestContext request) {
+    public GenerateResponse generate(
+            InputStream body, @Context ContainerRequestContext request, @Context HttpServerRequest http) {
         long start = System.nanoTime();
         byte[] bytes;
         try {
@@ -79,6 +82,8 @@ public class GenerateResource {
             throw new ApiException(400, ErrorCodes.INVALID_REQUEST, "the request body could not be read");
         }
         Optional<String> namespace = Caller.tenant(request);
-        return service.generate(parser.parse(bytes), namespace, start);
+        // The client gone (connection closed) ends the request's rows at the next decode step, freeing their slots.
+        GenerationHooks hooks = new GenerationHooks(() -> http.response().closed(), RowListener.NONE);
+        return service.generate(parser.parse(bytes), namespace, start, hooks);
     }
 }

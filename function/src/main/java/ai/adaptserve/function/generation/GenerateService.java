@@ -9,8 +9,8 @@ import ai.adaptserve.function.lifecycle.ModelHolder;
 import ai.adaptserve.function.lifecycle.ServedModel;
 import ai.adaptserve.function.routing.TaskRouting;
 import ai.adaptserve.function.settings.AdaptServeConfig;
-import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.Adapter;
+import ai.adaptserve.model.engine.EngineRequest;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.generate.Prefill;
@@ -36,6 +36,9 @@ class GenerateService {
     private final AdapterService adapters;
     private final AdapterMetrics adapterMetrics;
     private final TaskRouting routing;
+    private final EngineAdmission engine;
+    private final Duration requestDeadline;
+    private final Duration queueTimeout;
 
     GenerateService(
             AdaptServeConfig config,
@@ -44,8 +47,12 @@ class GenerateService {
             GenerationMetrics metrics,
             AdapterService adapters,
             AdapterMetrics adapterMetrics,
-            TaskRouting routing) {
+            TaskRouting routing,
+            EngineAdmission engine) {
         this.defaults = config.defaults();
+        this.engine = engine;
+        this.requestDeadline = config.engine().requestDeadline();
+        this.queueTimeout = config.batch().queueTimeout();
         this.models = models;
         this.admission = admission;
         this.metrics = metrics;
@@ -60,29 +67,40 @@ class GenerateService {
      * @param startNanos when the request arrived, for {@code timings_ms.total}
      */
     GenerateResponse generate(GenerateRequest request, Optional<String> tenant, long startNanos) {
+        return generate(request, tenant, startNanos, GenerationHooks.NONE);
+    }
+
+    /**
+     * As {@link #generate(GenerateRequest, Optional, long)}, with a way to see the client go (its rows then end at the
+     * next decode step and free their slots) and a listener of every token.
+     */
+    GenerateResponse generate(
+            GenerateRequest request, Optional<String> tenant, long startNanos, GenerationHooks hooks) {
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
             long adaptStart = System.nanoTime();
             try (Adaptation adaptation = adapt(model, request, tenant)) {
                 long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
-                return answer(model, request, adaptation, adaptNanos, startNanos);
+                return answer(model, request, adaptation, adaptNanos, startNanos, hooks);
             }
         }
     }
 
     private GenerateResponse answer(
-            ServedModel model, GenerateRequest request, Adaptation adaptation, long adaptNanos, long startNanos) {
+            ServedModel model,
+            GenerateRequest request,
+            Adaptation adaptation,
+            long adaptNanos,
+            long startNanos,
+            GenerationHooks hooks) {
         List<GenerationParams> params = params(request, adaptation.defaultStop());
         List<Generation> samples;
-        Admission.Slot slot = admission.admit();
         long t0 = System.nanoTime();
         try {
-            samples = run(model, adaptation, params);
+            samples = run(model, adaptation, params, hooks);
         } catch (RuntimeException e) {
             metrics.failed(Duration.ofNanos(System.nanoTime() - t0));
             throw e;
-        } finally {
-            slot.close();
         }
         long generateNanos = System.nanoTime() - t0;
         if (samples.size() != params.size()) {
@@ -275,26 +293,33 @@ class GenerateService {
     }
 
     /**
-     * Every sample of the request in one batch: with the adapter, if any; else on the base model, decoding on from the
-     * router's prefill when it ran (the same prompt, the same weights), so the prompt is not run twice.
+     * Every sample of the request: on a checkpoint, as rows of its decode engine (sharing one prefill; on the base
+     * model, the router's prefill when it ran, so the prompt is not run twice); on any other served model, in one
+     * batch behind {@link Admission}.
      */
-    private static List<Generation> run(ServedModel model, Adaptation adaptation, List<GenerationParams> params) {
-        if (adaptation.weights().isEmpty()) {
-            if (adaptation.prefill().isPresent()) {
-                return model.loaded()
-                        .orElseThrow()
-                        .generate(adaptation.prefill().get(), params);
+    private List<Generation> run(
+            ServedModel model, Adaptation adaptation, List<GenerationParams> params, GenerationHooks hooks) {
+        if (model.loaded().isEmpty()) {
+            try (Admission.Slot slot = admission.admit()) {
+                return model.generator()
+                        .generateFromTokens(Collections.nCopies(params.size(), adaptation.prompt()), params);
             }
-            return model.generator()
-                    .generateFromTokens(Collections.nCopies(params.size(), adaptation.prompt()), params);
         }
-        LoadedModel loaded = model.loaded().orElseThrow();
+        long now = System.nanoTime();
+        long deadline = now + requestDeadline.toNanos();
+        long waitDeadline = now + queueTimeout.toNanos();
+        Optional<Prefill> prefill =
+                adaptation.weights().isEmpty() ? adaptation.prefill().filter(p -> !p.used()) : Optional.empty();
+        EngineRequest request = new EngineRequest(
+                adaptation.prompt(),
+                params,
+                adaptation.weights(),
+                prefill,
+                () -> hooks.clientGone().getAsBoolean() || System.nanoTime() - deadline > 0,
+                () -> System.nanoTime() - waitDeadline > 0,
+                hooks.listener());
         try {
-            return loaded.generateFromTokens(
-                    Collections.nCopies(params.size(), adaptation.prompt()),
-                    params,
-                    Collections.nCopies(
-                            params.size(), Optional.of(adaptation.weights().get())));
+            return engine.generate(model.loaded().get(), request);
         } catch (IllegalArgumentException e) {
             throw new ApiException(
                     422,

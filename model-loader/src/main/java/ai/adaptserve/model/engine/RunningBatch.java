@@ -97,13 +97,14 @@ final class RunningBatch implements AutoCloseable {
                 ended.add(e);
             }
         }
+        if (!ended.isEmpty()) {
+            entries.removeAll(ended);
+            // Freed before the callers hear of the end, so a finished request leaves nothing of its own behind.
+            recompose();
+        }
         for (Entry e : ended) {
-            entries.remove(e);
             freed.accept(e.slot());
             e.run().finishRow(e.sample());
-        }
-        if (!ended.isEmpty()) {
-            recompose();
         }
         return b;
     }

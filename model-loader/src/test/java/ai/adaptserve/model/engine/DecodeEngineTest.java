@@ -276,6 +276,28 @@ class DecodeEngineTest {
     }
 
     @Test
+    void manyRequests_leaveNoNativeArrayBehind() throws Exception {
+        try (DecodeEngine engine = DecodeEngine.start(model, settings(4, 16, 4))) {
+            Runnable round = () -> {
+                List<CompletableFuture<List<Generation>>> futures = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    futures.add(accepted(engine.submit(EngineRequest.of(
+                            prompt(i),
+                            List.of(GenerationParams.greedy(6), new GenerationParams(6, 1f, 1f, List.of(), i)),
+                            adapters.get(i)))));
+                }
+                futures.forEach(CompletableFuture::join);
+            };
+            round.run();
+            int before = model.nativeArrayCount();
+            for (int r = 0; r < 3; r++) {
+                round.run();
+            }
+            assertEquals(before, model.nativeArrayCount(), "native arrays under the model's manager after 3 rounds");
+        }
+    }
+
+    @Test
     void requestThatCanNeverFit_isRefusedNamingTheLimit() {
         try (DecodeEngine engine = DecodeEngine.start(model, settings(2, 4, 64))) {
             Submission rows = engine.submit(EngineRequest.of(
