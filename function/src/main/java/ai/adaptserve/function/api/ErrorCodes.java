@@ -50,6 +50,10 @@ public final class ErrorCodes {
     public static final String PROMPT_TOO_LONG = "prompt_too_long";
     /** 415: the body's media type is not accepted. */
     public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
+    /** 413: the request needs more keys and values (rows, or positions of a row) than the KV budget holds. */
+    public static final String KV_BUDGET_EXCEEDED = "kv_budget_exceeded";
+    /** 408: the request ended before it finished (its client went away, or it passed its deadline). */
+    public static final String REQUEST_ABANDONED = "request_abandoned";
     /**
      * 429: every generation slot and queue place is taken, or every training slot and training queue place
      * ({@code adaptserve.ttt.max-concurrent}, {@code max-queued}); retry after {@code Retry-After} seconds.

@@ -5,6 +5,7 @@ import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -19,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * any other request is answered 429 with {@code Retry-After} at once, so a saturated instance sheds load instead of
  * piling it up.
  */
+// Made at start-up: on a checkpoint the decode engine admits requests and this bean may never be called, but its
+// gauges are part of /q/metrics.
+@Startup
 @ApplicationScoped
 public class Admission {
 

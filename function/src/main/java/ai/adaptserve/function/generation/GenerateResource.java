@@ -7,6 +7,7 @@ import ai.adaptserve.function.api.ErrorResponse;
 import ai.adaptserve.function.auth.Caller;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import ai.adaptserve.function.streaming.SseChannel;
+import ai.adaptserve.model.engine.RowListener;
 import ai.adaptserve.model.generate.TokenListener;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Blocking;
@@ -95,7 +96,9 @@ public class GenerateResource {
         if (parsed.stream()) {
             return stream(parsed, namespace, start, connection);
         }
-        return Response.ok(service.generate(parsed, namespace, start), MediaType.APPLICATION_JSON_TYPE)
+        // The client gone (connection closed) ends the request's rows at the next decode step, freeing their slots.
+        GenerationHooks hooks = new GenerationHooks(connection::closed, RowListener.NONE);
+        return Response.ok(service.generate(parsed, namespace, start, hooks), MediaType.APPLICATION_JSON_TYPE)
                 .build();
     }
 

@@ -11,6 +11,7 @@ import ai.adaptserve.function.routing.TaskRouting;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.Adapter;
+import ai.adaptserve.model.engine.EngineRequest;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.generate.Prefill;
@@ -26,6 +27,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Answers one generate request: the adapter (found or trained), admission, the batch of samples, the vote. */
 @ApplicationScoped
@@ -39,6 +41,9 @@ public class GenerateService {
     private final AdapterService adapters;
     private final AdapterMetrics adapterMetrics;
     private final TaskRouting routing;
+    private final EngineAdmission engine;
+    private final Duration requestDeadline;
+    private final Duration queueTimeout;
 
     GenerateService(
             AdaptServeConfig config,
@@ -47,9 +52,13 @@ public class GenerateService {
             GenerationMetrics metrics,
             AdapterService adapters,
             AdapterMetrics adapterMetrics,
-            TaskRouting routing) {
+            TaskRouting routing,
+            EngineAdmission engine) {
         this.defaults = config.defaults();
         this.ttt = config.ttt();
+        this.engine = engine;
+        this.requestDeadline = config.engine().requestDeadline();
+        this.queueTimeout = config.batch().queueTimeout();
         this.models = models;
         this.admission = admission;
         this.metrics = metrics;
@@ -64,7 +73,7 @@ public class GenerateService {
      * @param startNanos when the request arrived, for {@code timings_ms.total}
      */
     GenerateResponse generate(GenerateRequest request, Optional<String> tenant, long startNanos) {
-        return generate(request, tenant, startNanos, GenerationObserver.NONE);
+        return generate(request, tenant, startNanos, GenerationObserver.NONE, GenerationHooks.NONE);
     }
 
     /**
@@ -75,22 +84,43 @@ public class GenerateService {
      */
     public GenerateResponse generate(
             GenerateRequest request, Optional<String> tenant, long startNanos, GenerationObserver observer) {
+        return generate(request, tenant, startNanos, observer, GenerationHooks.NONE);
+    }
+
+    /**
+     * As {@link #generate(GenerateRequest, Optional, long)}, with a way to see the client go (its rows then end at the
+     * next decode step and free their slots) and a listener of every row's text.
+     */
+    GenerateResponse generate(
+            GenerateRequest request, Optional<String> tenant, long startNanos, GenerationHooks hooks) {
+        return generate(request, tenant, startNanos, GenerationObserver.NONE, hooks);
+    }
+
+    private GenerateResponse generate(
+            GenerateRequest request,
+            Optional<String> tenant,
+            long startNanos,
+            GenerationObserver observer,
+            GenerationHooks hooks) {
         try (ModelHolder.Lease lease = models.leaseOrThrow()) {
             ServedModel model = lease.model();
-            // The router's pass is a forward pass too: a routed request is admitted before it, and keeps its slot for
-            // the generation that decodes on from that pass. Trainings are admitted by the store's training queue.
+            // The router's pass is a forward pass too: a routed request is admitted before it. Its generation is then
+            // admitted by the decode engine (KV slots); trainings by the store's training queue.
             Admission.Slot early = routes(request) ? admission.admit() : null;
+            Adaptation adaptation;
+            long adaptNanos;
             try {
                 long adaptStart = System.nanoTime();
-                try (Adaptation adaptation = adapt(model, request, tenant, observer)) {
-                    long adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
-                    observer.adapted(adaptation.response());
-                    return answer(model, request, adaptation, adaptNanos, startNanos, observer, early);
-                }
+                adaptation = adapt(model, request, tenant, observer);
+                adaptNanos = System.nanoTime() - adaptStart - adaptation.routeNanos();
             } finally {
                 if (early != null) {
                     early.close();
                 }
+            }
+            try (adaptation) {
+                observer.adapted(adaptation.response());
+                return answer(model, request, adaptation, adaptNanos, startNanos, observer, hooks);
             }
         }
     }
@@ -111,7 +141,7 @@ public class GenerateService {
             long adaptNanos,
             long startNanos,
             GenerationObserver observer,
-            Admission.Slot early) {
+            GenerationHooks hooks) {
         Planned planned = plan(model, request, adaptation);
         List<GenerationParams> params = new ArrayList<>(planned.params());
         for (int i = 0; i < params.size(); i++) {
@@ -121,10 +151,9 @@ public class GenerateService {
         }
         List<Generation> samples;
         Voting.Choice choice;
-        Admission.Slot slot = early != null ? early : admission.admit();
         long t0 = System.nanoTime();
         try {
-            samples = run(model, adaptation, planned.prompts(), params);
+            samples = run(model, adaptation, planned.prompts(), params, hooks);
             if (samples.size() != params.size()) {
                 throw new IllegalStateException(
                         "the model answered " + samples.size() + " of " + params.size() + " prompts");
@@ -136,8 +165,6 @@ public class GenerateService {
         } catch (RuntimeException e) {
             metrics.failed(Duration.ofNanos(System.nanoTime() - t0));
             throw e;
-        } finally {
-            slot.close();
         }
         long generateNanos = System.nanoTime() - t0;
         int completionTokens =
@@ -412,32 +439,74 @@ public class GenerateService {
     }
 
     /**
-     * Every sample of the request in one batch: with the adapter, if any; else on the base model, decoding on from the
-     * router's prefill when it ran (the same prompt, the same weights), so the prompt is not run twice.
+     * Every sample of the request: on a checkpoint, as rows of its decode engine (sharing one prefill; on the base
+     * model, the router's prefill when it ran, so the prompt is not run twice); on any other served model, in one
+     * batch behind {@link Admission}.
      */
-    private static List<Generation> run(
-            ServedModel model, Adaptation adaptation, List<PromptTokens> prompts, List<GenerationParams> params) {
-        if (adaptation.weights().isEmpty()) {
-            if (adaptation.prefill().isPresent() && prompts.stream().allMatch(p -> p == adaptation.prompt())) {
-                return model.loaded()
-                        .orElseThrow()
-                        .generate(adaptation.prefill().get(), params);
+    private List<Generation> run(
+            ServedModel model,
+            Adaptation adaptation,
+            List<PromptTokens> prompts,
+            List<GenerationParams> params,
+            GenerationHooks hooks) {
+        if (model.loaded().isEmpty()) {
+            try (Admission.Slot slot = admission.admit()) {
+                return model.generator().generateFromTokens(prompts, params);
             }
-            return model.generator().generateFromTokens(prompts, params);
         }
-        LoadedModel loaded = model.loaded().orElseThrow();
+        LoadedModel loaded = model.loaded().get();
+        if (!prompts.stream().allMatch(p -> p == adaptation.prompt())) {
+            // Different prompts (vote "augmented": one per transform): one batch of its own, behind Admission.
+            try (Admission.Slot slot = admission.admit()) {
+                return loaded.generateFromTokens(
+                        prompts, params, Collections.nCopies(params.size(), adaptation.weights()));
+            } catch (IllegalArgumentException e) {
+                throw adapterDoesNotFit(adaptation, e);
+            }
+        }
+        long now = System.nanoTime();
+        long deadline = now + requestDeadline.toNanos();
+        long waitDeadline = now + queueTimeout.toNanos();
+        Optional<Prefill> prefill =
+                adaptation.weights().isEmpty() ? adaptation.prefill().filter(p -> !p.used()) : Optional.empty();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        List<GenerationParams> watched = new ArrayList<>(params.size());
+        for (GenerationParams p : params) {
+            TokenListener inner = p.listener();
+            watched.add(p.withListener(t -> {
+                try {
+                    inner.onToken(t);
+                } catch (TokenListener.GenerationCancelled e) {
+                    cancelled.set(true);
+                    throw e;
+                }
+            }));
+        }
+        EngineRequest request = new EngineRequest(
+                adaptation.prompt(),
+                watched,
+                adaptation.weights(),
+                prefill,
+                () -> hooks.clientGone().getAsBoolean() || System.nanoTime() - deadline > 0,
+                () -> System.nanoTime() - waitDeadline > 0,
+                hooks.listener());
         try {
-            return loaded.generateFromTokens(
-                    prompts,
-                    params,
-                    Collections.nCopies(
-                            params.size(), Optional.of(adaptation.weights().get())));
+            return engine.generate(loaded, request);
+        } catch (ApiException e) {
+            if (cancelled.get()) {
+                throw new TokenListener.GenerationCancelled("a token listener cancelled the generation");
+            }
+            throw e;
         } catch (IllegalArgumentException e) {
-            throw new ApiException(
-                    422,
-                    ErrorCodes.ADAPTER_INVALID,
-                    "adapter " + adaptation.response().id() + " does not fit the served model: " + e.getMessage());
+            throw adapterDoesNotFit(adaptation, e);
         }
+    }
+
+    private static ApiException adapterDoesNotFit(Adaptation adaptation, IllegalArgumentException e) {
+        return new ApiException(
+                422,
+                ErrorCodes.ADAPTER_INVALID,
+                "adapter " + adaptation.response().id() + " does not fit the served model: " + e.getMessage());
     }
 
     /** One set of decoding settings per sample; samples differ only in their seeds. */

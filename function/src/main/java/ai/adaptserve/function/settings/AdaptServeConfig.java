@@ -29,6 +29,9 @@ public interface AdaptServeConfig {
     /** Admission control: how many generations run at once and how many wait. */
     Batch batch();
 
+    /** The decode engine: one batched decode loop over preallocated keys and values, shared by every request. */
+    Engine engine();
+
     /** Test-time training: the LoRA trained on a request's {@code examples} or {@code document}. */
     Ttt ttt();
 
@@ -166,6 +169,38 @@ public interface AdaptServeConfig {
         /** The {@code Retry-After} sent with a 429, rounded up to whole seconds. */
         @WithDefault("1s")
         Duration retryAfter();
+    }
+
+    /**
+     * The decode engine of the served checkpoint: one thread steps every running row together; a request waits (at
+     * most {@code adaptserve.batch.max-queued} of them, for at most {@code adaptserve.batch.queue-timeout}) until its
+     * samples' slots are free. {@code adaptserve.batch.max-concurrent} applies only to a served model that is not a
+     * checkpoint (tests).
+     */
+    interface Engine {
+        /**
+         * Byte budget of the keys and values of all rows, preallocated at start-up: {@code slots = min(max-rows,
+         * kv-bytes / bytes of one row of max-sequence-tokens positions)}. A request with more samples than slots is
+         * answered 413.
+         */
+        @WithDefault("256M")
+        MemorySize kvBytes();
+
+        /** Most rows (samples of all requests) decoded at once. */
+        @WithDefault("32")
+        int maxRows();
+
+        /** Positions of one row, prompt plus completion; capped at the model's context. */
+        @WithDefault("2048")
+        int maxSequenceTokens();
+
+        /** Prompt tokens prefilled per engine step while other rows decode, so a long prompt does not stall them. */
+        @WithDefault("256")
+        int prefillChunk();
+
+        /** Longest time a request may run in the engine; past it its rows end and it is answered 408. */
+        @WithDefault("120s")
+        Duration requestDeadline();
     }
 
     /**

@@ -136,6 +136,12 @@ public class ConfigValidator {
         atLeast(out, p + "batch.max-queued", batch.maxQueued(), 0);
         notNegative(out, p + "batch.queue-timeout", batch.queueTimeout());
         notNegative(out, p + "batch.retry-after", batch.retryAfter());
+        AdaptServeConfig.Engine engine = config.engine();
+        atLeast(out, p + "engine.kv-bytes", engine.kvBytes().asLongValue(), 1);
+        atLeast(out, p + "engine.max-rows", engine.maxRows(), 1);
+        atLeast(out, p + "engine.max-sequence-tokens", engine.maxSequenceTokens(), 2);
+        atLeast(out, p + "engine.prefill-chunk", engine.prefillChunk(), 1);
+        notNegative(out, p + "engine.request-deadline", engine.requestDeadline());
 
         AdaptServeConfig.Ttt ttt = config.ttt();
         atLeast(out, p + "ttt.rank", ttt.rank(), 1);

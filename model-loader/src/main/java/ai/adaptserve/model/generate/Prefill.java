@@ -1,6 +1,7 @@
 package ai.adaptserve.model.generate;
 
 import ai.adaptserve.model.llama.DecodeSession;
+import ai.adaptserve.model.llama.KvSlots;
 
 /**
  * One prompt run through the base model once, keeping everything a later reader needs: the KV cache (in a one-row
@@ -62,6 +63,20 @@ public final class Prefill implements AutoCloseable {
         }
         taken = true;
         return session;
+    }
+
+    /**
+     * Copies the prompt's keys and values into {@code slot} of {@code slots} for a decode engine, which decodes on from
+     * them; returns the next-token logits (a copy). Uses the prefill up, like generating from it; the caller still
+     * closes it.
+     */
+    public float[] copyInto(KvSlots slots, int slot) {
+        if (taken || closed) {
+            throw new IllegalStateException("a prefill is generated from once, before it is closed");
+        }
+        taken = true;
+        session.copyInto(slots, slot);
+        return logits.clone();
     }
 
     float[] logits() {

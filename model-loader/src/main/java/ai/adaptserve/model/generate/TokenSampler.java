@@ -4,19 +4,19 @@ import java.util.Arrays;
 import java.util.Random;
 
 /** Picks the next token from one row's logits: greedy, or temperature and nucleus (top-p) sampling. */
-final class TokenSampler {
+public final class TokenSampler {
     private final GenerationParams params;
     private final Random random;
 
-    TokenSampler(GenerationParams params) {
+    public TokenSampler(GenerationParams params) {
         this.params = params;
         this.random = new Random(params.seed());
     }
 
     /** The chosen token and its log-probability under the temperature-scaled distribution. */
-    record Choice(int token, float logprob) {}
+    public record Choice(int token, float logprob) {}
 
-    Choice next(float[] logits) {
+    public Choice next(float[] logits) {
         // In double: a tiny temperature (down to Float.MIN_VALUE) overflows l / t in float to +-Infinity, and
         // Infinity - Infinity would make every probability NaN.
         double temperature = params.temperature() == 0f ? 1.0 : params.temperature();

@@ -127,6 +127,17 @@ public final class DecodeSession implements AutoCloseable {
         batch = rows;
     }
 
+    /**
+     * Copies the cache of a prefilled one-row session into {@code slot} of {@code slots} (positions from 0), for an
+     * engine that decodes on from it in its running batch.
+     */
+    public void copyInto(KvSlots slots, int slot) {
+        if (batch != 1 || pads == null || pads[0] != 0 || cache.length() == 0) {
+            throw new IllegalStateException("only a prefilled one-row session is copied into a slot");
+        }
+        slots.load(slot, cache);
+    }
+
     private static boolean[][] repeat(boolean[] row, int n) {
         boolean[][] out = new boolean[n][];
         for (int r = 0; r < n; r++) {

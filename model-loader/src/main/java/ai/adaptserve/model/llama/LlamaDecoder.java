@@ -64,11 +64,38 @@ public final class LlamaDecoder {
             KvCache cache,
             boolean lastOnly,
             AdapterBatch adapters) {
-        NDArray x = layers(step, tokens, positions, keyValid, cache, adapters);
+        NDArray x = layers(step, tokens, positions, new GrowingKeys(cache, keyValid), adapters);
         if (lastOnly) {
             x = x.get(":, -1:, :");
         }
         return f32(adapters.project(step, MatrixRef.head(), rmsNorm(x, weights.finalNorm()), weights.lmHeadT()));
+    }
+
+    /**
+     * Runs {@code S} new tokens per row of a running batch whose keys and values live in {@code slots}: row {@code i}
+     * is in slot {@code rowSlots[i]} with {@code starts[i]} positions already there (its prompt so far, or its prompt
+     * and completion); the new ones are written in place after them.
+     *
+     * @param step manager that owns every tensor made here except the slots
+     * @param tokens {@code [B, S]} token ids (every row the same {@code S}: a chunk of one prompt, or one token each)
+     * @return next-token logits at each row's last new position, {@code [B, 1, vocab]} in F32
+     */
+    public NDArray forwardSlots(
+            NDManager step, int[][] tokens, KvSlots slots, int[] rowSlots, int[] starts, AdapterBatch adapters) {
+        int b = tokens.length;
+        int s = tokens[0].length;
+        if (rowSlots.length != b || starts.length != b) {
+            throw new IllegalArgumentException("need one slot and one start per row");
+        }
+        int[] positions = new int[b * s];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < s; j++) {
+                positions[i * s + j] = starts[i] + j;
+            }
+        }
+        NDArray x = layers(step, tokens, positions, new SlotKeys(slots, rowSlots, starts), adapters);
+        return f32(adapters.project(
+                step, MatrixRef.head(), rmsNorm(x.get(":, -1:, :"), weights.finalNorm()), weights.lmHeadT()));
     }
 
     /**
@@ -91,7 +118,8 @@ public final class LlamaDecoder {
             boolean[][] keyValid,
             KvCache cache,
             AdapterBatch adapters) {
-        NDArray h = rmsNorm(layers(step, tokens, positions, keyValid, cache, adapters), weights.finalNorm());
+        NDArray h = rmsNorm(
+                layers(step, tokens, positions, new GrowingKeys(cache, keyValid), adapters), weights.finalNorm());
         NDArray logits = adapters.project(step, MatrixRef.head(), h.get(":, -1:, :"), weights.lmHeadT());
         return new Prefilled(f32(h), f32(logits));
     }
@@ -101,18 +129,10 @@ public final class LlamaDecoder {
     }
 
     /** The residual stream after the last layer, {@code [B, S, hidden]}, before the final norm; fills the cache. */
-    private NDArray layers(
-            NDManager step,
-            int[][] tokens,
-            int[] positions,
-            boolean[][] keyValid,
-            KvCache cache,
-            AdapterBatch adapters) {
+    private NDArray layers(NDManager step, int[][] tokens, int[] positions, PassKeys keys, AdapterBatch adapters) {
         int b = tokens.length;
         int s = tokens[0].length;
         positionsRun.add((long) b * s);
-        long past = cache.length();
-        int t = (int) past + s;
         long[] flat = new long[b * s];
         for (int i = 0; i < b; i++) {
             for (int j = 0; j < s; j++) {
@@ -126,7 +146,8 @@ public final class LlamaDecoder {
         DataType dt = weights.dtype();
         NDArray cos = step.create(cs[0], new Shape(b, 1, s, cfg.headDim())).toType(dt, false);
         NDArray sin = step.create(cs[1], new Shape(b, 1, s, cfg.headDim())).toType(dt, false);
-        NDArray mask = attentionMask(step, keyValid, (int) past, s, t).toType(dt, false);
+        NDArray mask = keys.mask(step, s, blockedScore()).toType(dt, false);
+        int t = keys.keyLength(s);
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             LlamaWeights.Layer w = weights.layers().get(l);
@@ -142,11 +163,9 @@ public final class LlamaDecoder {
                     .transpose(0, 2, 1, 3);
             q = applyRope(q, cos, sin);
             k = applyRope(k, cos, sin);
-            if (past > 0) {
-                k = cache.keys(l).concat(k, 2);
-                v = cache.values(l).concat(v, 2);
-            }
-            cache.set(l, k, v);
+            NDList kv = keys.extend(step, l, k, v);
+            k = kv.get(0);
+            v = kv.get(1);
 
             NDArray attn = attention(q, k, v, mask, b, s, t);
             x = x.add(adapters.project(step, new MatrixRef(l, TargetMatrix.O), attn, w.oT()));
@@ -189,8 +208,7 @@ public final class LlamaDecoder {
                 step,
                 padded.tokens(),
                 padded.positions(),
-                padded.keyValid(),
-                new KvCache(step, cfg.numLayers()),
+                new GrowingKeys(new KvCache(step, cfg.numLayers()), padded.keyValid()),
                 adapters);
         return f32(rmsNorm(x, weights.finalNorm()));
     }
@@ -212,22 +230,9 @@ public final class LlamaDecoder {
                 .reshape(b, s, cfg.qDim());
     }
 
-    /** Additive mask {@code [B, 1, 1, S, T]}: 0 where allowed, a large negative number elsewhere. */
-    private NDArray attentionMask(NDManager step, boolean[][] keyValid, int past, int s, int t) {
-        int b = keyValid.length;
-        float blocked = weights.dtype() == DataType.FLOAT16 ? -6.0e4f : -1.0e9f;
-        float[] m = new float[b * s * t];
-        for (int i = 0; i < b; i++) {
-            for (int qi = 0; qi < s; qi++) {
-                int qpos = past + qi;
-                for (int kj = 0; kj < t; kj++) {
-                    // A padding query sees only itself, so no softmax row is ever all-blocked.
-                    boolean ok = kj == qpos || (kj < qpos && keyValid[i][kj]);
-                    m[(i * s + qi) * t + kj] = ok ? 0f : blocked;
-                }
-            }
-        }
-        return step.create(m, new Shape(b, 1, 1, s, t));
+    /** The additive score of a blocked key: large and negative, within what the compute type holds. */
+    private float blockedScore() {
+        return weights.dtype() == DataType.FLOAT16 ? -6.0e4f : -1.0e9f;
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {

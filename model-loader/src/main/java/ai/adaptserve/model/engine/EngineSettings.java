@@ -1,0 +1,35 @@
+package ai.adaptserve.model.engine;
+
+import ai.adaptserve.model.config.ModelConfig;
+import ai.adaptserve.model.llama.KvSlots;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * How an engine is sized.
+ *
+ * @param kvBytes byte budget of the preallocated keys and values of every row
+ * @param maxRows most rows decoded at once (fewer if the budget holds fewer slots)
+ * @param maxSequenceTokens positions per row, prompt plus completion (at most the model's context)
+ * @param maxWaiting requests that may wait for slots; past that a request is refused at once
+ * @param prefillChunk prompt tokens run per engine step while rows are decoding, so a long prompt does not stall them
+ */
+public record EngineSettings(long kvBytes, int maxRows, int maxSequenceTokens, int maxWaiting, int prefillChunk) {
+
+    public EngineSettings {
+        if (kvBytes <= 0 || maxRows < 1 || maxSequenceTokens < 2 || maxWaiting < 0 || prefillChunk < 1) {
+            throw new IllegalArgumentException("invalid engine settings: " + kvBytes + " bytes, " + maxRows + " rows, "
+                    + maxSequenceTokens + " positions, " + maxWaiting + " waiting, chunk " + prefillChunk);
+        }
+    }
+
+    /** Positions per slot for this model: the setting, capped at the model's context. */
+    int slotLength(ModelConfig cfg) {
+        return Math.min(maxSequenceTokens, cfg.maxPositionEmbeddings());
+    }
+
+    /** Slots that fit the budget and the row limit; 0 when not even one fits. */
+    int slots(ModelConfig cfg, DataType dtype) {
+        long perSlot = KvSlots.bytesPerSlot(cfg, dtype, slotLength(cfg));
+        return (int) Math.min(maxRows, kvBytes / perSlot);
+    }
+}
