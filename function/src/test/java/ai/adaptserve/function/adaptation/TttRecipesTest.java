@@ -26,7 +26,7 @@ class TttRecipesTest {
     private static TttRecipes recipes(Map<String, String> values) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .addDefaultInterceptors()
-                .addSystemSources()
+                // no system sources: the test JVM's own adaptserve.* properties (fresh directories) are not this test's
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                 .withSources(new PropertiesConfigSource(values, "test", 500))

@@ -94,7 +94,9 @@ class HttpErrorShapeTest {
         JsonNode body = JSON.readTree(answer.body);
         assertEquals(1, body.size(), answer.toString());
         JsonNode error = body.get("error");
-        assertEquals(2, error.size(), answer.toString());
+        // AdaptServe's and OpenAI's error object in one: code, message, type, param
+        assertEquals(4, error.size(), answer.toString());
+        assertTrue(error.has("type") && error.has("param"), answer.toString());
         assertEquals(code, error.get("code").asText(), answer.toString());
         String message = error.get("message").asText();
         assertFalse(message.isBlank(), answer.toString());
