@@ -33,6 +33,15 @@ public final class ApiException extends RuntimeException {
     }
 
     /** 400 {@code invalid_request}: the message must name the field. */
+    /** 429 {@code overloaded}: the instance is saturated ({@code why}); retry after {@code retryAfterSeconds}. */
+    public static ApiException overloaded(String why, String retryAfterSeconds) {
+        return new ApiException(
+                429,
+                ErrorCodes.OVERLOADED,
+                "the instance is saturated (" + why + "); retry after " + retryAfterSeconds + " s",
+                Map.of("Retry-After", retryAfterSeconds));
+    }
+
     public static ApiException invalid(String message) {
         return new ApiException(400, ErrorCodes.INVALID_REQUEST, message);
     }

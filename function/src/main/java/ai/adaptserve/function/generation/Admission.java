@@ -1,7 +1,6 @@
 package ai.adaptserve.function.generation;
 
 import ai.adaptserve.function.api.ApiException;
-import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,7 +8,6 @@ import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -79,11 +77,7 @@ public class Admission {
     }
 
     private ApiException overloaded(String why) {
-        return new ApiException(
-                429,
-                ErrorCodes.OVERLOADED,
-                "the instance is saturated (" + why + "); retry after " + retryAfterSeconds + " s",
-                Map.of("Retry-After", retryAfterSeconds));
+        return ApiException.overloaded(why, retryAfterSeconds);
     }
 
     int active() {

@@ -12,7 +12,6 @@ import ai.adaptserve.model.engine.Submission;
 import ai.adaptserve.model.generate.Generation;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 
@@ -111,11 +110,7 @@ class EngineAdmission {
     }
 
     private ApiException overloaded(String why) {
-        return new ApiException(
-                429,
-                ErrorCodes.OVERLOADED,
-                "the instance is saturated (" + why + "); retry after " + retryAfterSeconds + " s",
-                Map.of("Retry-After", retryAfterSeconds));
+        return ApiException.overloaded(why, retryAfterSeconds);
     }
 
     private static ApiException stopped() {

@@ -535,13 +535,7 @@ public class GenerateService {
 
     /** Sample 0 uses the request's seed as it is; the others get well-mixed seeds derived from it (SplitMix64). */
     static long sampleSeed(long seed, int sample) {
-        if (sample == 0) {
-            return seed;
-        }
-        long z = seed + sample * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return GenerationParams.sampleSeed(seed, sample);
     }
 
     private static long millis(long nanos) {

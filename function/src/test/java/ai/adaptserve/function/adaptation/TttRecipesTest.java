@@ -24,12 +24,15 @@ import org.junit.jupiter.api.Test;
 class TttRecipesTest {
 
     private static TttRecipes recipes(Map<String, String> values) {
+        Map<String, String> all = new java.util.HashMap<>();
+        all.put("adaptserve.model.cache-dir", "unused-by-this-test");
+        all.putAll(values);
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .addDefaultInterceptors()
                 // no system sources: the test JVM's own adaptserve.* properties (fresh directories) are not this test's
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
-                .withSources(new PropertiesConfigSource(values, "test", 500))
+                .withSources(new PropertiesConfigSource(all, "test", 500))
                 .withMapping(AdaptServeConfig.class)
                 .build();
         return new TttRecipes(

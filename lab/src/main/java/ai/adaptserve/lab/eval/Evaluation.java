@@ -391,15 +391,9 @@ public final class Evaluation {
         }
     }
 
-    /** The service's per-sample seeds (GenerateService.sampleSeed): sample 0 the seed, the others SplitMix64 of it. */
+    /** The service's per-sample seeds: sample 0 the seed, the others SplitMix64 of it. */
     static long sampleSeed(long seed, int sample) {
-        if (sample == 0) {
-            return seed;
-        }
-        long z = seed + sample * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return GenerationParams.sampleSeed(seed, sample);
     }
 
     private static double seconds(long t0) {

@@ -41,4 +41,18 @@ public record GenerationParams(
     public static GenerationParams greedy(int maxTokens) {
         return new GenerationParams(maxTokens, 0f, 1f, List.of(), 0L);
     }
+
+    /**
+     * The seed of sample {@code sample} of a request seeded {@code seed}: sample 0 the seed as it is, the others
+     * well-mixed seeds derived from it (SplitMix64), as the service and the lab's eval both draw them.
+     */
+    public static long sampleSeed(long seed, int sample) {
+        if (sample == 0) {
+            return seed;
+        }
+        long z = seed + sample * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
 }
