@@ -101,7 +101,9 @@ class ShortWaitProfileTest {
 
     @Test
     void everySlotTakenAndNoQueue_429WithRetryAfter_thenServedOnceASlotIsFree() {
-        Map<String, Object> body = Map.of("prompt", "rotate 3: abcdef -> ", "adapter", "none", "max_tokens", 2);
+        // A routed request: the router's pass is admitted by Admission (its generation then by the decode engine's KV
+        // slots, tested in EngineAdmissionProfileTest)
+        Map<String, Object> body = Map.of("prompt", "rotate 3: abcdef -> ", "max_tokens", 2);
         List<Admission.Slot> taken = new ArrayList<>();
         try {
             taken.add(admission.admit());
