@@ -10,6 +10,7 @@ import ai.adaptserve.model.engine.EngineStoppedException;
 import ai.adaptserve.model.engine.QueueTimeoutException;
 import ai.adaptserve.model.engine.Submission;
 import ai.adaptserve.model.generate.Generation;
+import ai.adaptserve.model.generate.TokenListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -85,6 +86,11 @@ class EngineAdmission {
             }
             if (cause instanceof EngineStoppedException) {
                 throw stopped();
+            }
+            if (cause instanceof TokenListener.GenerationCancelled cancelled) {
+                // A row's token listener ended the request (a streaming client gone): abandoned, in its own words.
+                metrics.abandoned();
+                throw cancelled;
             }
             if (cause instanceof RuntimeException r) {
                 throw r;

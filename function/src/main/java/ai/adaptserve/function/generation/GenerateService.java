@@ -27,7 +27,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Answers one generate request: the adapter (found or trained), admission, the batch of samples, the vote. */
 @ApplicationScoped
@@ -469,22 +468,9 @@ public class GenerateService {
         long waitDeadline = now + queueTimeout.toNanos();
         Optional<Prefill> prefill =
                 adaptation.weights().isEmpty() ? adaptation.prefill().filter(p -> !p.used()) : Optional.empty();
-        AtomicBoolean cancelled = new AtomicBoolean();
-        List<GenerationParams> watched = new ArrayList<>(params.size());
-        for (GenerationParams p : params) {
-            TokenListener inner = p.listener();
-            watched.add(p.withListener(t -> {
-                try {
-                    inner.onToken(t);
-                } catch (TokenListener.GenerationCancelled e) {
-                    cancelled.set(true);
-                    throw e;
-                }
-            }));
-        }
         EngineRequest request = new EngineRequest(
                 adaptation.prompt(),
-                watched,
+                params,
                 adaptation.weights(),
                 prefill,
                 () -> hooks.clientGone().getAsBoolean() || System.nanoTime() - deadline > 0,
@@ -492,11 +478,6 @@ public class GenerateService {
                 hooks.listener());
         try {
             return engine.generate(loaded, request);
-        } catch (ApiException e) {
-            if (cancelled.get()) {
-                throw new TokenListener.GenerationCancelled("a token listener cancelled the generation");
-            }
-            throw e;
         } catch (IllegalArgumentException e) {
             throw adapterDoesNotFit(adaptation, e);
         }

@@ -221,7 +221,7 @@ public final class DecodeEngine implements AutoCloseable {
             RequestRun run = it.next();
             if (run.abandoned()) {
                 it.remove();
-                freeSlots.addAll(run.fail(new CancellationException("the request was abandoned")));
+                freeSlots.addAll(run.fail(run.abandonment()));
             }
         }
     }
@@ -239,13 +239,11 @@ public final class DecodeEngine implements AutoCloseable {
         for (RequestRun run : running.runs()) {
             if (run.abandoned()) {
                 running.removeAll(run);
-                run.fail(new CancellationException("the request was abandoned")).forEach(this::release);
+                run.fail(run.abandonment()).forEach(this::release);
             }
         }
         if (prefilling != null && prefilling.abandoned()) {
-            prefilling
-                    .fail(new CancellationException("the request was abandoned"))
-                    .forEach(this::release);
+            prefilling.fail(prefilling.abandonment()).forEach(this::release);
             prefilling = null;
         }
     }

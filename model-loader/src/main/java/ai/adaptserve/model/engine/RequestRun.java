@@ -24,6 +24,7 @@ final class RequestRun {
     private int rowsLeft;
     private boolean ended;
     private boolean listenerFailed;
+    private RuntimeException tokenListenerFailure;
     int prefilled;
     NDManager prefillOwner;
     AdapterBatch prefillAdapters;
@@ -71,10 +72,21 @@ final class RequestRun {
         }
     }
 
+    /**
+     * Why an abandoned request ends: what a row's token listener threw (so its caller sees its own exception, e.g. a
+     * cancelled stream), else a {@link java.util.concurrent.CancellationException}.
+     */
+    RuntimeException abandonment() {
+        return tokenListenerFailure != null
+                ? tokenListenerFailure
+                : new java.util.concurrent.CancellationException("the request was abandoned");
+    }
+
     /** Tells the listener of a row's new token; a listener that throws abandons the request. */
     void tell(int sample) {
-        if (rows[sample].cancelled()) {
+        if (rows[sample].cancellation() != null) {
             listenerFailed = true;
+            tokenListenerFailure = rows[sample].cancellation();
         }
         try {
             request.listener().onToken(sample, rows[sample].text(), rows[sample].finished());

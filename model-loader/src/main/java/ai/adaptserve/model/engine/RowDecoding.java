@@ -24,7 +24,7 @@ final class RowDecoding {
     private final List<Float> logprobs = new ArrayList<>();
     private Generation.FinishReason finish;
     private String text = "";
-    private boolean cancelled;
+    private RuntimeException cancellation;
 
     /**
      * @param capacity positions the row may fill, prompt included (its slot's length, at most the model's context)
@@ -40,7 +40,7 @@ final class RowDecoding {
 
     /**
      * Samples the next token from {@code logits}, decides whether the row has ended and tells the row's {@link
-     * TokenListener} (as the batch generator does); a listener that throws cancels the row ({@link #cancelled}).
+     * TokenListener} (as the batch generator does); a listener that throws cancels the row ({@link #cancellation}).
      */
     void accept(float[] logits) {
         TokenSampler.Choice c = sampler.next(logits);
@@ -51,7 +51,7 @@ final class RowDecoding {
         try {
             params.listener().onToken(new TokenListener.Token(c.token(), c.logprob(), text, finish, logits));
         } catch (RuntimeException e) {
-            cancelled = true;
+            cancellation = e;
         }
     }
 
@@ -75,9 +75,9 @@ final class RowDecoding {
         return null;
     }
 
-    /** Whether the row's token listener refused a token (its client is gone). */
-    boolean cancelled() {
-        return cancelled;
+    /** What the row's token listener threw when it refused a token (its client is gone), if it did. */
+    RuntimeException cancellation() {
+        return cancellation;
     }
 
     boolean finished() {
