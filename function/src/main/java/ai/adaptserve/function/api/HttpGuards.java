@@ -3,8 +3,11 @@ package ai.adaptserve.function.api;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,6 +35,12 @@ public class HttpGuards {
     static final int ORDER = -3;
 
     private static final Logger LOG = Logger.getLogger(HttpGuards.class);
+
+    /** At most this much of a refused body is read and discarded before the connection is closed. */
+    static final long LINGER_BYTES = 64L << 20;
+
+    /** At most this long is spent discarding a refused body before the connection is closed. */
+    static final long LINGER_MILLIS = 5_000;
 
     private final long maxBodyBytes;
     private final int maxUriBytes;
@@ -134,8 +143,39 @@ public class HttpGuards {
         if (status == 413 || status == 400 || status == 414 || status == 431) {
             // The body is left unread, so the connection cannot carry another request.
             response.putHeader(HttpHeaders.CONNECTION, "close");
-            response.endHandler(v -> ctx.request().connection().close());
+            response.end(body);
+            closeAfterLinger(ctx.vertx(), ctx.request());
+            return;
         }
         response.end(body);
+    }
+
+    /**
+     * Closes a connection whose request body was refused unread, after reading and discarding what the client is still
+     * sending, up to {@link #LINGER_BYTES} or {@link #LINGER_MILLIS}. Why not close at once: a client that writes its
+     * whole body before it reads (most do) gets a reset in the middle of its upload and sees "broken pipe" instead of
+     * the 413 that is already on the wire; nginx's lingering close exists for the same reason.
+     */
+    private static void closeAfterLinger(Vertx vertx, HttpServerRequest request) {
+        HttpConnection connection = request.connection();
+        if (request.isEnded()) {
+            connection.close();
+            return;
+        }
+        long timer = vertx.setTimer(LINGER_MILLIS, id -> connection.close());
+        long[] discarded = {0};
+        request.handler(chunk -> {
+            discarded[0] += chunk.length();
+            if (discarded[0] > LINGER_BYTES) {
+                vertx.cancelTimer(timer);
+                connection.close();
+            }
+        });
+        request.endHandler(v -> {
+            vertx.cancelTimer(timer);
+            connection.close();
+        });
+        request.exceptionHandler(e -> vertx.cancelTimer(timer));
+        request.resume();
     }
 }

@@ -81,6 +81,31 @@ class GenerateValidationTest {
     }
 
     @Test
+    void generate_largeAnnouncedBody_clientThatWritesItAllStillReads413() throws Exception {
+        // Given a client that writes its whole 8 MiB body before it reads (far more than the socket buffers hold)
+        byte[] body = new byte[8 << 20];
+        java.util.Arrays.fill(body, (byte) 'a');
+        String head = "POST /v1/generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n";
+        String answer;
+        try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+            socket.setSoTimeout(30_000);
+            var out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            // When it writes all of it (the server must read and discard it, not reset the connection mid-upload)
+            for (int at = 0; at < body.length; at += 64 * 1024) {
+                out.write(body, at, Math.min(64 * 1024, body.length - at));
+            }
+            out.flush();
+            answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+
+        // Then it reads the 413 in the API's JSON shape, and the server closed the connection after it
+        org.junit.jupiter.api.Assertions.assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+        org.junit.jupiter.api.Assertions.assertTrue(answer.contains("\"body_too_large\""), answer);
+    }
+
+    @Test
     void generate_chunkedBodyPastLimit_413Json() throws Exception {
         // Given a body of more than 1 MiB sent in chunks, without a Content-Length
         byte[] body = ("{\"prompt\": \"" + "a".repeat((1 << 20) + 100) + "\"}").getBytes(StandardCharsets.UTF_8);
