@@ -140,7 +140,7 @@ public record AdapterKey(String id, String baseFingerprint, Optional<String> ten
         return qualifiedId() + " (base " + baseFingerprint + ")";
     }
 
-    private static void requireFingerprint(String fingerprint) {
+    static void requireFingerprint(String fingerprint) {
         if (!FINGERPRINT.matcher(fingerprint).matches()) {
             throw new IllegalArgumentException(
                     "base fingerprint must be 1-128 characters of [A-Za-z0-9._:-], not starting with '.', ':' or '-', got '"
@@ -148,7 +148,7 @@ public record AdapterKey(String id, String baseFingerprint, Optional<String> ten
         }
     }
 
-    private static void requireTenant(String tenant) {
+    static void requireTenant(String tenant) {
         if (!isTenant(tenant)) {
             throw new IllegalArgumentException(
                     "tenant must be 1-63 characters of [A-Za-z0-9._-], not starting with '.' or '-', got '"

@@ -61,6 +61,13 @@ public interface AdapterStore extends AutoCloseable {
      */
     AdapterResult put(AdapterKey key, TrainedAdapter adapter);
 
+    /**
+     * The adapters of {@code tenant} (empty: the keys without a tenant) for the base model {@code baseFingerprint} that
+     * the durable tier holds, at most {@code max}. Adapters still waiting for the durable tier (trained during its
+     * outage) are not listed. Blocks on the durable tier, within its timeout.
+     */
+    AdapterListing list(Optional<String> tenant, String baseFingerprint, int max);
+
     /** Stops background work and closes the tier clients. Adapters still waiting to become durable are lost. */
     @Override
     void close();

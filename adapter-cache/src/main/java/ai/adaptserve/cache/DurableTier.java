@@ -31,6 +31,13 @@ sealed interface DurableTier extends AutoCloseable permits S3Tier, LocalDirector
     /** A cheap call that succeeds when the tier works (used while it is down). */
     void probe() throws TierUnavailableException;
 
+    /**
+     * The ids stored under {@code [<tenant>/]adapters/<baseFingerprint>/}, in id order, at most {@code max} (and
+     * whether there were more). Names that are not adapter ids (temporary files, leases) are skipped.
+     */
+    AdapterListing.Listed list(Optional<String> tenant, String baseFingerprint, int max)
+            throws TierUnavailableException;
+
     @Override
     void close();
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,6 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -40,6 +44,38 @@ final class LocalDirectoryTier implements DurableTier {
     Path path(AdapterKey key) {
         Path base = key.tenant().map(dir::resolve).orElse(dir);
         return base.resolve("adapters").resolve(key.baseFingerprint()).resolve(key.id());
+    }
+
+    @Override
+    public AdapterListing.Listed list(Optional<String> tenant, String baseFingerprint, int max)
+            throws TierUnavailableException {
+        Path folder = tenant.map(dir::resolve).orElse(dir).resolve("adapters").resolve(baseFingerprint);
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (AdapterKey.isId(name)) {
+                    ids.add(name);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return new AdapterListing.Listed(List.of(), false);
+        } catch (IOException e) {
+            throw new TierUnavailableException("listing " + folder + " failed: " + e, e);
+        }
+        Collections.sort(ids);
+        List<ListedAdapter> found = new ArrayList<>();
+        for (String id : ids.subList(0, Math.min(max, ids.size()))) {
+            try {
+                found.add(new ListedAdapter(
+                        id, Files.getLastModifiedTime(folder.resolve(id)).toInstant()));
+            } catch (NoSuchFileException e) {
+                // Swept between the listing and now: it is gone.
+            } catch (IOException e) {
+                throw new TierUnavailableException("reading " + folder.resolve(id) + " failed: " + e, e);
+            }
+        }
+        return new AdapterListing.Listed(found, ids.size() > max);
     }
 
     @Override

@@ -97,6 +97,21 @@ final class RemoteTiers implements AutoCloseable {
         }
     }
 
+    /** The durable tier's listing, or why it could not be asked (down, or timed out). */
+    AdapterListing listDurable(Optional<String> tenant, String baseFingerprint, int max) {
+        if (!durableUp()) {
+            return new AdapterListing.Unavailable(durable.source().wireName() + " is unavailable");
+        }
+        try {
+            AdapterListing.Listed listed = durable.list(tenant, baseFingerprint, max);
+            durableHealth.success();
+            return listed;
+        } catch (TierUnavailableException e) {
+            durableHealth.failure("list", e);
+            return new AdapterListing.Unavailable(e.getMessage());
+        }
+    }
+
     TierRead readDurable(AdapterKey key) {
         AdapterSource tier = durable.source();
         if (!durableUp()) {

@@ -1,5 +1,7 @@
 package ai.adaptserve.cache;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -16,8 +18,10 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The durable tier on S3 (or any S3-compatible endpoint), through the AWS SDK v2 async client.
@@ -123,6 +127,35 @@ final class S3Tier implements DurableTier {
             }
             throw e;
         }
+    }
+
+    @Override
+    public AdapterListing.Listed list(Optional<String> tenant, String baseFingerprint, int max)
+            throws TierUnavailableException {
+        String prefix = config.prefix() + tenant.map(t -> t + "/").orElse("") + "adapters/" + baseFingerprint + "/";
+        List<ListedAdapter> found = new ArrayList<>();
+        String token = null;
+        do {
+            String continuation = token;
+            ListObjectsV2Response page = Await.await(
+                    client.listObjectsV2(r -> r.bucket(config.bucket())
+                            .prefix(prefix)
+                            .maxKeys(Math.min(1000, max + 1))
+                            .continuationToken(continuation)),
+                    config.timeout(),
+                    "S3 LIST s3://" + config.bucket() + "/" + prefix);
+            for (S3Object object : page.contents()) {
+                String name = object.key().substring(prefix.length());
+                if (AdapterKey.isId(name)) {
+                    if (found.size() == max) {
+                        return new AdapterListing.Listed(found, true);
+                    }
+                    found.add(new ListedAdapter(name, object.lastModified()));
+                }
+            }
+            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+        } while (token != null);
+        return new AdapterListing.Listed(found, false);
     }
 
     @Override

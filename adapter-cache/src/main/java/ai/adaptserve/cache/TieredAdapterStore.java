@@ -210,6 +210,16 @@ public final class TieredAdapterStore implements AdapterStore {
     }
 
     @Override
+    public AdapterListing list(Optional<String> tenant, String baseFingerprint, int max) {
+        AdapterKey.requireFingerprint(Objects.requireNonNull(baseFingerprint, "baseFingerprint"));
+        tenant.ifPresent(AdapterKey::requireTenant);
+        if (max < 0) {
+            throw new IllegalArgumentException("max must be >= 0, got " + max);
+        }
+        return remote.listDurable(tenant, baseFingerprint, max);
+    }
+
+    @Override
     public AdapterResult put(AdapterKey key, TrainedAdapter adapter) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(adapter, "adapter");

@@ -179,6 +179,50 @@ class AuthProfileTest {
     }
 
     @Test
+    void models_listOnlyTheCallersAdapters() {
+        // Given an adapter acme trained
+        String id = acmeAdapter();
+
+        // When each caller lists the models
+        List<String> acme = as(ACME_KEY)
+                .when()
+                .get("/v1/models")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("data.id");
+        List<String> globex = as(GLOBEX_KEY)
+                .when()
+                .get("/v1/models")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("data.id");
+        List<String> adminAsAcme = as(ADMIN_KEY)
+                .header("X-Tenant", "acme")
+                .when()
+                .get("/v1/models")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("data.id");
+
+        // Then acme (and an admin acting for acme) sees it, as a child of the base model; globex does not
+        assertTrue(acme.contains(id), acme.toString());
+        assertTrue(adminAsAcme.contains(id), adminAsAcme.toString());
+        assertFalse(globex.contains(id), globex.toString());
+        String base = as(ACME_KEY).when().get("/v1/models").then().extract().path("data[0].id");
+        as(ACME_KEY)
+                .when()
+                .get("/v1/models")
+                .then()
+                .body("data.find { it.id == '" + id + "' }.parent", equalTo(base))
+                .body("data.find { it.id == '" + id + "' }.kind", equalTo("adapter"));
+        // and globex, which never trained, lists no adapter at all
+        assertTrue(globex.stream().noneMatch(m -> m.startsWith("sha256:")), globex.toString());
+    }
+
+    @Test
     void goodKey_200() {
         as(ACME_KEY).when().get("/v1/models").then().statusCode(200);
         as(GLOBEX_KEY)
