@@ -170,6 +170,13 @@ class OpenAiClientTest {
         assertEquals(
                 viaGenerate.getString("text"),
                 byId.choices().get(0).message().content().orElseThrow());
+
+        // and the client's model list now names it, as a child of the base model
+        Model listed = client.models().list().data().stream()
+                .filter(m -> m.id().equals(id))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(id + " not in GET /v1/models"));
+        assertEquals("base", listed._additionalProperties().get("parent").convert(String.class));
     }
 
     @Test
@@ -188,7 +195,7 @@ class OpenAiClientTest {
     }
 
     @Test
-    void models_listsBaseAndExperts_withParents() {
+    void models_listsBaseExpertsAndAdapters_withParents() {
         List<Model> models = client.models().list().data();
         assertEquals("base", models.get(0).id());
         List<String> ids = models.stream().map(Model::id).toList();
