@@ -23,8 +23,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * The durable tier on S3 (or any S3-compatible endpoint), through the AWS SDK v2 async client.
  *
  * <p>Object keys: {@code <prefix>[<tenant>/]adapters/<base-fingerprint>/<id>}; the training leases of
- * {@link S3TrainingLease} live apart, under {@code <prefix>leases/[<tenant>/]<base-fingerprint>/<id>}, so they are
- * never read as adapters, counted in a quota or expired with them. Every call is bounded by
+ * {@link S3TrainingLease} live beside them, under {@code <prefix>[<tenant>/]adapters/.leases/<base-fingerprint>/<id>}:
+ * inside the prefix the instances' IAM policy and the bucket's lifecycle rule already cover, but never at an adapter's
+ * key (no fingerprint starts with a dot), and never read, counted in a quota or listed as an adapter. Every call is bounded by
  * {@code s3.timeout} (retries included). Reads ask for a byte range of at most the largest valid envelope plus one
  * byte, so an oversized object cannot exhaust memory. Request and response checksums are only used where S3 requires
  * them (the envelope carries its own SHA-256), which keeps every S3-compatible endpoint working.
@@ -74,8 +75,8 @@ final class S3Tier implements DurableTier {
 
     String leaseKey(AdapterKey key) {
         return config.prefix()
-                + "leases/"
                 + key.tenant().map(t -> t + "/").orElse("")
+                + "adapters/.leases/"
                 + key.baseFingerprint()
                 + "/"
                 + key.id();

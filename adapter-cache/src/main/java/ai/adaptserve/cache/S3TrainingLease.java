@@ -14,7 +14,7 @@ import java.util.UUID;
  * the training).
  *
  * <ul>
- *   <li>Acquire: create {@code <prefix>leases/[<tenant>/]<base>/<id>} with {@code If-None-Match: *}. The body names
+ *   <li>Acquire: create {@code <prefix>[<tenant>/]adapters/.leases/<base>/<id>} with {@code If-None-Match: *}. The body names
  *       the holder (instance id and a random lease id), a generation (the fencing token: 1, then one more at each
  *       takeover), a renewal count and the holder's own idea of its expiry (for people reading the bucket).
  *   <li>Renew: rewrite it with {@code If-Match} on the last ETag (the renewal count changes, so the ETag does); a

@@ -28,7 +28,7 @@ class CreateOnlyTest extends WithRedisAndS3 {
     }
 
     private static String leaseKey(AdapterKey key) {
-        return "leases/" + key.baseFingerprint() + "/" + key.id();
+        return "adapters/.leases/" + key.baseFingerprint() + "/" + key.id();
     }
 
     private List<String> objectsInBucket() {

@@ -3,6 +3,7 @@ package ai.adaptserve.cache;
 import static ai.adaptserve.cache.TestSupport.count;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,7 @@ class S3LeaseTest extends WithRedisAndS3 {
     }
 
     private static String leaseKey(AdapterKey key) {
-        return "leases/" + key.baseFingerprint() + "/" + key.id();
+        return "adapters/.leases/" + key.baseFingerprint() + "/" + key.id();
     }
 
     private List<String> objectsInBucket() {
@@ -208,6 +209,34 @@ class S3LeaseTest extends WithRedisAndS3 {
                 assertArrayEquals(new byte[] {7, 8, 9}, r.adapter().payloadBytes());
                 assertEquals(1, count(registry, CacheMetrics.TRAININGS_UNLOCKED));
             }
+        }
+    }
+
+    @Test
+    void lease_secondInstanceWaitsATtlThenTakesOver_andTheOldHolderCanNeitherRenewNorRelease() throws Exception {
+        AdapterKey key = TestSupport.key("lease-unit");
+        Duration ttl = Duration.ofMillis(300);
+        try (S3Tier tier = new S3Tier(s3.config(bucket))) {
+            S3TrainingLease a = new S3TrainingLease(tier, ttl, "instance-a");
+            S3TrainingLease b = new S3TrainingLease(tier, ttl, "instance-b");
+            S3TrainingLease.Watch watch = new S3TrainingLease.Watch();
+
+            S3TrainingLease.Lease held =
+                    a.tryAcquire(key, new S3TrainingLease.Watch()).orElseThrow();
+            assertEquals(1, held.generation());
+            assertTrue(b.tryAcquire(key, watch).isEmpty(), "held: the first sight starts the watch");
+            assertTrue(a.renew(held), "the holder renews (If-Match on its own ETag)");
+            assertTrue(b.tryAcquire(key, watch).isEmpty(), "renewed: a new ETag restarts the watch");
+            Thread.sleep(ttl.toMillis() + 100); // the holder stops renewing, as if dead
+
+            S3TrainingLease.Lease taken = b.tryAcquire(key, watch).orElseThrow();
+            assertEquals(2, taken.generation());
+            assertFalse(a.renew(held), "the old holder's If-Match is refused");
+            assertFalse(a.holds(held));
+            a.release(held);
+            assertTrue(b.holds(taken), "the old holder did not delete the new lease");
+            b.release(taken);
+            assertNull(s3.getObject(bucket, leaseKey(key)));
         }
     }
 }
