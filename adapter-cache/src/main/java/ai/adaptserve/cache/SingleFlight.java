@@ -188,13 +188,16 @@ final class SingleFlight implements AutoCloseable {
                 try (TrainingQueue.Slot slot = queue.enter(key)) {
                     Acquired acquired = acquire(key, watch);
                     if (acquired instanceof NoArbiter none) {
-                        metrics.trainingUnlocked();
-                        LOG.log(
-                                Level.WARNING,
-                                "adapter cache: no fleet lock for {0} ({1}); training it here without one",
-                                id,
-                                none.why());
-                        return tiers.lookupRemote(key).orElseGet(() -> trainings.train(key, trainer, Optional.empty()));
+                        // Counted only if it does train: the look-up may find it stored meanwhile.
+                        return tiers.lookupRemote(key).orElseGet(() -> {
+                            metrics.trainingUnlocked();
+                            LOG.log(
+                                    Level.WARNING,
+                                    "adapter cache: no fleet lock for {0} ({1}); training it here without one",
+                                    id,
+                                    none.why());
+                            return trainings.train(key, trainer, Optional.empty());
+                        });
                     }
                     if (acquired instanceof Held held) {
                         metrics.lockTaken(held.arbiters());
