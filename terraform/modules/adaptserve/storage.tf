@@ -46,6 +46,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "adapters" {
   # Lifecycle rules on a versioned bucket need versioning in place first.
   depends_on = [aws_s3_bucket_versioning.adapters]
 
+  # Also covers the training leases under adapters/.leases/ (docs/cache.md, Bounds): released leases are deleted,
+  # renewals leave small noncurrent versions, and a dead holder's lease goes with the adapters' expiration.
   rule {
     id     = "adapters"
     status = "Enabled"

@@ -488,10 +488,11 @@ public record AdapterCacheConfig(
     }
 
     /**
-     * The fleet-wide training lock in Redis.
+     * The fleet-wide training lock: in Redis, and as a lease object on S3 (see {@code S3TrainingLease}).
      *
      * @param ttl ({@code lock.ttl}, default 30 s, at least 30 ms) expiry of the lock; the holder renews it every third
-     *     of this, so a dead holder's lock is free again after at most this long
+     *     of this, so a dead holder's lock is free again after at most this long (S3's lease: once a waiter has seen
+     *     it unchanged for this long)
      * @param pollInitial ({@code lock.poll-initial}, default 20 ms) first wait between checks of a waiter that got no
      *     ready notification
      * @param pollMax ({@code lock.poll-max}, default 500 ms, not less than {@code poll-initial}) longest wait between

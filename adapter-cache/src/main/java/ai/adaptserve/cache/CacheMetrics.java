@@ -23,6 +23,8 @@ import java.util.function.Supplier;
  *   <li>{@value #TRAINING_LATENCY} — training time;
  *   <li>{@value #LOCK_WAITS}, {@value #LOCK_WAIT_LATENCY}, {@value #LOCK_LOST} — times this instance found another
  *       instance training the same adapter and waited for it; how long; renewals that found the lock gone;
+ *   <li>{@value #LOCKS_TAKEN} [arbiter=redis|s3|redis+s3], {@value #TRAININGS_UNLOCKED} — fleet locks taken, by what
+ *       arbitrated; trainings started with no fleet lock because neither Redis nor S3 could answer;
  *   <li>{@value #EVICTIONS} [tier=memory, cause] — memory evictions;
  *   <li>{@value #BAD_ENTRIES} [tier, reason] — stored bytes that failed verification (deleted unless written by a
  *       newer version);
@@ -61,6 +63,10 @@ public final class CacheMetrics {
     public static final String TRAININGS_QUEUED = "adapter.cache.trainings.queued";
     /** Trainings refused: {@code reason=queue-full|quota}. */
     public static final String TRAININGS_REJECTED = "adapter.cache.trainings.rejected";
+    /** Trainings started without a fleet lock: Redis and S3 configured, but neither could arbitrate. */
+    public static final String TRAININGS_UNLOCKED = "adapter.cache.trainings.unlocked";
+    /** Fleet locks taken before a training, by what arbitrated: {@code arbiter=redis|s3|redis+s3}. */
+    public static final String LOCKS_TAKEN = "adapter.cache.lock.taken";
     /** Trainings whose result was not written because this instance lost the fleet lock meanwhile. */
     public static final String TRAININGS_ABANDONED = "adapter.cache.trainings.abandoned";
 
@@ -152,6 +158,14 @@ public final class CacheMetrics {
 
     void trainingAbandoned() {
         counter(TRAININGS_ABANDONED).increment();
+    }
+
+    void trainingUnlocked() {
+        counter(TRAININGS_UNLOCKED).increment();
+    }
+
+    void lockTaken(String arbiter) {
+        counter(LOCKS_TAKEN, "arbiter", arbiter).increment();
     }
 
     void lockLost() {

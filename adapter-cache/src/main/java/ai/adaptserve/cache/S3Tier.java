@@ -26,12 +26,18 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The durable tier on S3 (or any S3-compatible endpoint), through the AWS SDK v2 async client.
  *
- * <p>Object keys: {@code <prefix>[<tenant>/]adapters/<base-fingerprint>/<id>}. Every call is bounded by
+ * <p>Object keys: {@code <prefix>[<tenant>/]adapters/<base-fingerprint>/<id>}; the training leases of
+ * {@link S3TrainingLease} live beside them, under {@code <prefix>[<tenant>/]adapters/.leases/<base-fingerprint>/<id>}:
+ * inside the prefix the instances' IAM policy and the bucket's lifecycle rule already cover, but never at an adapter's
+ * key (no fingerprint starts with a dot), and never read, counted in a quota or listed as an adapter. Every call is bounded by
  * {@code s3.timeout} (retries included). Reads ask for a byte range of at most the largest valid envelope plus one
  * byte, so an oversized object cannot exhaust memory. Request and response checksums are only used where S3 requires
  * them (the envelope carries its own SHA-256), which keeps every S3-compatible endpoint working.
  */
 final class S3Tier implements DurableTier {
+
+    /** A lease body is a few short lines; anything longer is read truncated and is not ours. */
+    static final int MAX_LEASE_BYTES = 4096;
 
     private final AdapterCacheConfig.S3 config;
     private final S3AsyncClient client;
@@ -69,6 +75,99 @@ final class S3Tier implements DurableTier {
                 + key.baseFingerprint()
                 + "/"
                 + key.id();
+    }
+
+    String leaseKey(AdapterKey key) {
+        return config.prefix()
+                + key.tenant().map(t -> t + "/").orElse("")
+                + "adapters/.leases/"
+                + key.baseFingerprint()
+                + "/"
+                + key.id();
+    }
+
+    /** A lease object's body and the ETag S3 gave it (what a conditional write or delete names). */
+    record LeaseObject(byte[] body, String etag) {}
+
+    /** The lease object of {@code key}, or empty. */
+    Optional<LeaseObject> getLease(AdapterKey key) throws TierUnavailableException {
+        try {
+            ResponseBytes<GetObjectResponse> bytes = Await.await(
+                    client.getObject(
+                            r -> r.bucket(config.bucket()).key(leaseKey(key)).range("bytes=0-" + MAX_LEASE_BYTES),
+                            AsyncResponseTransformer.toBytes()),
+                    config.timeout(),
+                    "S3 GET lease " + leaseKey(key));
+            return Optional.of(
+                    new LeaseObject(bytes.asByteArray(), bytes.response().eTag()));
+        } catch (TierUnavailableException e) {
+            if (e.getCause() instanceof NoSuchKeyException
+                    || (e.getCause() instanceof S3Exception s3 && s3.statusCode() == 404)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Creates the lease object ({@code If-None-Match: *}); its ETag, or empty if one exists. */
+    Optional<String> createLease(AdapterKey key, byte[] body) throws TierUnavailableException {
+        return putLease(key, body, null);
+    }
+
+    /** Replaces the lease object only if it still has {@code etag} ({@code If-Match}); the new ETag, or empty. */
+    Optional<String> replaceLease(AdapterKey key, byte[] body, String etag) throws TierUnavailableException {
+        return putLease(key, body, etag);
+    }
+
+    private Optional<String> putLease(AdapterKey key, byte[] body, String ifMatch) throws TierUnavailableException {
+        try {
+            return Optional.of(Await.await(
+                            client.putObject(
+                                    r -> {
+                                        r.bucket(config.bucket())
+                                                .key(leaseKey(key))
+                                                .contentLength((long) body.length)
+                                                .contentType("text/plain; charset=utf-8");
+                                        if (ifMatch == null) {
+                                            r.ifNoneMatch("*");
+                                        } else {
+                                            r.ifMatch(ifMatch);
+                                        }
+                                    },
+                                    AsyncRequestBody.fromBytes(body)),
+                            config.timeout(),
+                            "S3 PUT lease " + leaseKey(key))
+                    .eTag());
+        } catch (TierUnavailableException e) {
+            if (refusedCondition(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Deletes the lease object only if it still has {@code etag}; false if it has another or is gone. */
+    boolean deleteLease(AdapterKey key, String etag) throws TierUnavailableException {
+        try {
+            Await.await(
+                    client.deleteObject(
+                            r -> r.bucket(config.bucket()).key(leaseKey(key)).ifMatch(etag)),
+                    config.timeout(),
+                    "S3 DELETE lease " + leaseKey(key));
+            return true;
+        } catch (TierUnavailableException e) {
+            if (refusedCondition(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** 412 (the condition failed), 409 (a conflicting conditional write in progress) or 404 (no object to match). */
+    private static boolean refusedCondition(TierUnavailableException e) {
+        return e.getCause() instanceof NoSuchKeyException
+                || (e.getCause() instanceof S3Exception s3
+                        && (s3.statusCode() == 412 || s3.statusCode() == 409 || s3.statusCode() == 404));
     }
 
     @Override

@@ -23,8 +23,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@link TierPath} — the order of the tiers for reads (memory → Redis → durable tier, promoting what it finds)
  *       and writes (durable tier → Redis → memory); {@link MemoryTier} and {@link RemoteTiers} — one tier call each,
  *       behind its {@link TierHealth}, verified and metered;
- *   <li>{@link SingleFlight} — one flight per key per instance and, with Redis, one training per key across the fleet
- *       under the {@link FleetTrainingLock} (renewed while held); {@link Trainings} — running a trainer;
+ *   <li>{@link SingleFlight} — one flight per key per instance and, with Redis or S3, one training per key across the
+ *       fleet under the {@link FleetTrainingLock} and the {@link S3TrainingLease} (renewed while held); {@link
+ *       Trainings} — running a trainer;
  *   <li>{@link WriteBehind} — adapters waiting for a durable tier that is down, and their background flush;
  *   <li>{@link CacheRuntime} — the threads and the Vert.x instance, made and stopped in one place.
  * </ul>
@@ -89,6 +90,10 @@ public final class TieredAdapterStore implements AdapterStore {
                         : new FleetTrainingLock(redis, config.lock().ttl(), instanceId),
                 redis == null ? null : new ReadyNotifier(runtime.vertx(), redis),
                 redisHealth,
+                durable instanceof S3Tier s3
+                        ? new S3TrainingLease(s3, config.lock().ttl(), instanceId)
+                        : null,
+                durableHealth,
                 runtime,
                 metrics);
         this.mac = config.hmacKey().map(k -> new EntryMac(k.secret()));

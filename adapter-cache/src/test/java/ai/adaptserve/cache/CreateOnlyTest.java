@@ -27,6 +27,10 @@ class CreateOnlyTest extends WithRedisAndS3 {
         return "adapters/" + key.baseFingerprint() + "/" + key.id();
     }
 
+    private static String leaseKey(AdapterKey key) {
+        return "adapters/.leases/" + key.baseFingerprint() + "/" + key.id();
+    }
+
     private List<String> objectsInBucket() {
         return s3.client().listObjectsV2(r -> r.bucket(bucket)).join().contents().stream()
                 .map(o -> o.key())
@@ -54,8 +58,9 @@ class CreateOnlyTest extends WithRedisAndS3 {
                     },
                     Duration.ofSeconds(60)));
             assertTrue(aTraining.await(30, TimeUnit.SECONDS), "instance A trains");
-            // The lock expires under A (as after a long pause): B takes it and trains the same key.
+            // The lock expires under A (as after a long pause), in Redis and on S3: B takes it and trains the same key.
             resp.call("DEL", "as:lock:" + key.id());
+            s3.client().deleteObject(r -> r.bucket(bucket).key(leaseKey(key))).join();
             AdapterResult second = b.getOrCreate(
                     key, k -> TrainedAdapter.of(AdapterKind.LORA, payloadB.clone()), Duration.ofSeconds(30));
             aMayFinish.countDown();
@@ -63,7 +68,7 @@ class CreateOnlyTest extends WithRedisAndS3 {
 
             byte[] inS3 = s3.getObject(bucket, objectKey(key));
             byte[] inRedis = resp.getBytes("as:adapter:" + key.id());
-            assertEquals(List.of(objectKey(key)), objectsInBucket(), "one stored object");
+            assertEquals(List.of(objectKey(key)), objectsInBucket(), "one stored object (and no lease left)");
             assertArrayEquals(payloadB, second.adapter().payloadBytes());
             assertArrayEquals(payloadB, firstResult.adapter().payloadBytes(), "A serves B's adapter, not its own");
             assertArrayEquals(inS3, inRedis, "Redis holds the S3 bytes");
