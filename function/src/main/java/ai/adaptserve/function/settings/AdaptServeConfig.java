@@ -201,6 +201,15 @@ public interface AdaptServeConfig {
         /** Longest time a request may run in the engine; past it its rows end and it is answered 408. */
         @WithDefault("120s")
         Duration requestDeadline();
+
+        /**
+         * Events a streaming response may hold unwritten. The engine's thread only hands tokens to the stream's own
+         * writer; a client that falls this far behind has its generation cancelled (its rows end and free their
+         * slots, as when it disconnects) and, if it is still there, gets an {@code error} event {@code
+         * client_too_slow} after what was queued.
+         */
+        @WithDefault("256")
+        int streamBufferEvents();
     }
 
     /**
