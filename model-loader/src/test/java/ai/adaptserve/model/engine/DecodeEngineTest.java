@@ -433,4 +433,57 @@ class DecodeEngineTest {
                     written.get() <= 3, "at most one write and two queued events reached the client: " + written.get());
         }
     }
+
+    @Test
+    void preparedAdapter_secondRequestIsAHit_andAnswersExactlyAsAnUncachedRun() throws Exception {
+        try (DecodeEngine uncached = DecodeEngine.start(model, new EngineSettings(64L << 20, 4, 256, 4, 64, 0));
+                DecodeEngine cached = DecodeEngine.start(model, settings(4, 4, 64))) {
+            for (int i = 1; i <= 4; i++) {
+                EngineRequest r = EngineRequest.of(prompt(i), List.of(GenerationParams.greedy(24)), adapters.get(i));
+                Generation reference = single(uncached, r);
+                var before = cached.stats().preparedAdapters();
+                Generation first = single(cached, r);
+                var afterFirst = cached.stats().preparedAdapters();
+                Generation second = single(cached, r);
+                var afterSecond = cached.stats().preparedAdapters();
+                assertEquals(before.misses() + 1, afterFirst.misses(), "prepared on first use: " + afterFirst);
+                assertEquals(afterFirst.misses(), afterSecond.misses(), "not prepared again: " + afterSecond);
+                assertTrue(afterSecond.hits() > afterFirst.hits(), "the second request found it: " + afterSecond);
+                for (Generation g : List.of(first, second)) {
+                    assertEquals(reference.text(), g.text(), "adapter " + i + ": text");
+                    assertEquals(reference.tokens(), g.tokens(), "adapter " + i + ": tokens");
+                    assertEquals(
+                            reference.logprobs(), g.logprobs(), "adapter " + i + ": log-probabilities, bit for bit");
+                }
+            }
+            assertEquals(0, uncached.stats().preparedAdapters().bytes(), "a zero bound keeps nothing");
+            assertTrue(cached.stats().preparedAdapters().bytes() > 0);
+        }
+    }
+
+    @Test
+    void preparedAdaptersEvictedWhileTheirRowsRun_stayUsable_andTheAnswersAreUnchanged() throws Exception {
+        List<Generation> alone = new ArrayList<>();
+        try (DecodeEngine engine = DecodeEngine.start(model, settings(8, 8, 64))) {
+            for (int i = 0; i < 8; i++) {
+                alone.add(single(
+                        engine, EngineRequest.of(prompt(i), List.of(GenerationParams.greedy(20)), adapters.get(i))));
+            }
+        }
+        // A one-byte bound: every adapter is evicted as soon as it is prepared, while the batch using it runs on.
+        try (DecodeEngine engine = DecodeEngine.start(model, new EngineSettings(64L << 20, 8, 256, 8, 64, 1))) {
+            List<CompletableFuture<List<Generation>>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                futures.add(accepted(engine.submit(
+                        EngineRequest.of(prompt(i), List.of(GenerationParams.greedy(20)), adapters.get(i)))));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertSame(
+                        alone.get(i), futures.get(i).get(60, TimeUnit.SECONDS).get(0), "row " + i);
+            }
+            var stats = engine.stats().preparedAdapters();
+            assertTrue(stats.evictions() > 0, stats.toString());
+            assertEquals(0, stats.bytes(), stats.toString());
+        }
+    }
 }
