@@ -210,6 +210,14 @@ public interface AdaptServeConfig {
          */
         @WithDefault("256")
         int streamBufferEvents();
+
+        /**
+         * Bytes of adapters prepared for the forward pass (a LoRA's factors, a z-vector's scaled singular values, as
+         * tensors) kept across requests, least recently used out first; an adapter a running row uses is closed only
+         * once its rows are done. 0 prepares each adapter per batch.
+         */
+        @WithDefault("64M")
+        MemorySize preparedAdapterBytes();
     }
 
     /**
