@@ -3,6 +3,7 @@ package ai.adaptserve.model;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterBatch;
 import ai.adaptserve.model.adapter.MatrixRef;
+import ai.adaptserve.model.adapter.PreparedAdapters;
 import ai.adaptserve.model.adapter.RowAdapterBatch;
 import ai.adaptserve.model.adapter.SvdFactors;
 import ai.adaptserve.model.adapter.ZVector;
@@ -305,8 +306,17 @@ public final class LoadedModel implements TextGenerator, AutoCloseable {
     /** The adapters of a batch, ready for {@link DecodeSession}; for callers that drive decoding themselves. */
     public Function<NDManager, AdapterBatch> adapterBatch(
             List<Optional<Adapter>> adapters, RowAdapterBatch.Execution execution) {
+        return adapterBatch(adapters, execution, null);
+    }
+
+    /**
+     * As {@link #adapterBatch(List, RowAdapterBatch.Execution)}, with each adapter's tensors taken from {@code
+     * prepared} (kept across batches; pinned until the batch's manager closes); null prepares them per batch.
+     */
+    public Function<NDManager, AdapterBatch> adapterBatch(
+            List<Optional<Adapter>> adapters, RowAdapterBatch.Execution execution, PreparedAdapters prepared) {
         SvdFactors factors = needsSvd(adapters) ? svdFactors() : null;
-        return owner -> new RowAdapterBatch(adapters, factors, owner, execution);
+        return owner -> new RowAdapterBatch(adapters, factors, owner, execution, prepared);
     }
 
     private boolean needsSvd(List<Optional<Adapter>> adapters) {

@@ -55,6 +55,11 @@ public final class ErrorCodes {
     /** 408: the request ended before it finished (its client went away, or it passed its deadline). */
     public static final String REQUEST_ABANDONED = "request_abandoned";
     /**
+     * In a stream's {@code error} event: the client read so slowly that {@code adaptserve.engine.stream-buffer-events}
+     * events waited unwritten, and its generation was cancelled.
+     */
+    public static final String CLIENT_TOO_SLOW = "client_too_slow";
+    /**
      * 429: every generation slot and queue place is taken, or every training slot and training queue place
      * ({@code adaptserve.ttt.max-concurrent}, {@code max-queued}); retry after {@code Retry-After} seconds.
      */

@@ -11,7 +11,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * The engine's signals for autoscaling, in {@code /q/metrics}: rows running, requests waiting, KV bytes in use and in
  * the budget, decode steps and their time, tokens and a tokens/s rate between scrapes, requests abandoned and
- * refused.
+ * refused, and the cache of prepared adapters (hits, misses, evictions, bytes).
  */
 @ApplicationScoped
 public class EngineMetrics {
@@ -50,6 +50,29 @@ public class EngineMetrics {
         FunctionCounter.builder("adaptserve.engine.tokens", this, m -> m.read(EngineStats::tokens))
                 .description("Tokens produced by the engine")
                 .register(registry);
+        FunctionCounter.builder(
+                        "adaptserve.engine.adapters.prepared.hits",
+                        this,
+                        m -> m.read(s -> s.preparedAdapters().hits()))
+                .description("Adapters a batch found prepared (no per-request preparation)")
+                .register(registry);
+        FunctionCounter.builder(
+                        "adaptserve.engine.adapters.prepared.misses",
+                        this,
+                        m -> m.read(s -> s.preparedAdapters().misses()))
+                .description("Adapters prepared for the forward pass because they were not cached")
+                .register(registry);
+        FunctionCounter.builder(
+                        "adaptserve.engine.adapters.prepared.evictions",
+                        this,
+                        m -> m.read(s -> s.preparedAdapters().evictions()))
+                .description("Prepared adapters evicted to stay within adaptserve.engine.prepared-adapter-bytes")
+                .register(registry);
+        gauge(
+                registry,
+                "adaptserve.engine.adapters.prepared.bytes",
+                "Bytes of prepared adapters cached",
+                s -> s.preparedAdapters().bytes());
         Gauge.builder("adaptserve.engine.tokens.per.second", this, EngineMetrics::tokensPerSecond)
                 .description("Tokens produced per second since the previous read of this gauge")
                 .register(registry);

@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * The events of a streaming {@code POST /v1/generate}, as the request goes: {@code route}, {@code training} (each
  * step of a training the request started), {@code adapter}, {@code token} (new text of a sample), then {@code done}
- * or {@code error}, written by {@link GenerateResource}. A token after the client has gone cancels the generation.
+ * or {@code error}, written by {@link GenerateResource}. Tokens and training steps are handed to the stream's writer
+ * without waiting ({@link SseChannel#offerEvent}): a token after the client has gone, or while {@code
+ * adaptserve.engine.stream-buffer-events} events wait unread, cancels the generation.
  */
 final class GenerateEvents implements GenerationObserver {
 
@@ -45,7 +47,9 @@ final class GenerateEvents implements GenerationObserver {
 
     @Override
     public TrainingListener training() {
-        return p -> channel.event("training", new Training(p.step(), p.loss(), p.elapsedMs(), p.phase()));
+        // Never waits for the client: a training may serve other requests too. A step that finds the buffer full marks
+        // the stream too slow, and its first token then cancels the generation.
+        return p -> channel.offerEvent("training", new Training(p.step(), p.loss(), p.elapsedMs(), p.phase()));
     }
 
     @Override
@@ -58,9 +62,12 @@ final class GenerateEvents implements GenerationObserver {
         TextDeltas deltas = new TextDeltas(stop);
         return t -> {
             String delta = deltas.next(t.text(), t.finish() != null);
-            boolean open = delta.isEmpty() ? channel.open() : channel.event("token", new Token(index, delta));
+            // On the engine's thread: handed off, never written here, so a slow client stalls no other row.
+            boolean open = delta.isEmpty()
+                    ? channel.open() && !channel.overflowed()
+                    : channel.offerEvent("token", new Token(index, delta));
             if (!open) {
-                throw new TokenListener.GenerationCancelled("the client closed the stream");
+                throw channel.cancellation();
             }
         };
     }

@@ -44,10 +44,12 @@ public class GenerateResource {
     private final GenerateRequestParser parser;
     private final long maxBodyBytes;
     private final ObjectMapper json;
+    private final int streamBufferEvents;
 
     GenerateResource(GenerateService service, AdaptServeConfig config, ObjectMapper json) {
         this.service = service;
         this.json = json;
+        this.streamBufferEvents = config.engine().streamBufferEvents();
         this.parser = new GenerateRequestParser(config.limits());
         this.maxBodyBytes = config.limits().maxBodyBytes();
     }
@@ -109,17 +111,25 @@ public class GenerateResource {
     private Response stream(
             GenerateRequest parsed, Optional<String> namespace, long start, HttpServerResponse connection) {
         StreamingOutput body = out -> {
-            SseChannel channel = new SseChannel(out, connection::closed, json);
-            try {
-                GenerateResponse done = service.generate(parsed, namespace, start, new GenerateEvents(channel));
-                channel.event("done", done);
-            } catch (TokenListener.GenerationCancelled e) {
-                LOG.debug("A streaming client went away; its generation was cancelled");
-            } catch (ApiException e) {
-                channel.event("error", e.body());
-            } catch (RuntimeException e) {
-                LOG.error("A streaming generation failed", e);
-                channel.event("error", ErrorResponse.of(ErrorCodes.INTERNAL, ErrorCodes.messageForStatus(500)));
+            // The channel's own writer thread writes every event: the engine's thread only hands tokens to it.
+            try (SseChannel channel = new SseChannel(out, connection::closed, json, streamBufferEvents)) {
+                try {
+                    GenerateResponse done = service.generate(parsed, namespace, start, new GenerateEvents(channel));
+                    channel.event("done", done);
+                } catch (TokenListener.GenerationCancelled e) {
+                    if (channel.overflowed()) {
+                        LOG.debugf(
+                                "A streaming client read too slowly; its generation was cancelled: %s", e.getMessage());
+                        channel.event("error", ErrorResponse.of(ErrorCodes.CLIENT_TOO_SLOW, e.getMessage()));
+                    } else {
+                        LOG.debug("A streaming client went away; its generation was cancelled");
+                    }
+                } catch (ApiException e) {
+                    channel.event("error", e.body());
+                } catch (RuntimeException e) {
+                    LOG.error("A streaming generation failed", e);
+                    channel.event("error", ErrorResponse.of(ErrorCodes.INTERNAL, ErrorCodes.messageForStatus(500)));
+                }
             }
         };
         return Response.ok(body, SseChannel.MEDIA_TYPE)

@@ -34,7 +34,8 @@ public class ServingEngines {
                 e.maxRows(),
                 e.maxSequenceTokens(),
                 config.batch().maxQueued(),
-                e.prefillChunk());
+                e.prefillChunk(),
+                e.preparedAdapterBytes().asLongValue());
     }
 
     /** The engine of {@code loaded}, started on first use. */

@@ -12,8 +12,10 @@ import java.util.function.IntFunction;
 /**
  * A streaming chat or text completion in OpenAI's chunk shape: for chat a first chunk per choice with the role, then
  * chunks of new text (each choice's pieces concatenate to its text), a chunk per choice with its {@code
- * finish_reason}, with {@code include_usage} a last chunk with no choices and the usage, then {@code data: [DONE]}. A
- * token after the client has gone cancels the generation.
+ * finish_reason}, with {@code include_usage} a last chunk with no choices and the usage, then {@code data: [DONE]}.
+ * Chunks of tokens are made on the engine's thread (log-probabilities read from the logits during the call) and handed
+ * to the stream's writer without waiting: a token after the client has gone, or while {@code
+ * adaptserve.engine.stream-buffer-events} events wait unread, cancels the generation.
  */
 final class CompletionStream implements GenerationObserver {
 
@@ -64,12 +66,12 @@ final class CompletionStream implements GenerationObserver {
             }
             int offset = deltas.sent();
             String delta = deltas.next(t.text(), t.finish() != null);
-            boolean open = channel.open();
-            if (!delta.isEmpty()) {
-                open = send(index, new Completions.Delta(null, delta), drain(pending), null, offset);
+            boolean open = channel.open() && !channel.overflowed();
+            if (!delta.isEmpty() && open) {
+                open = offer(index, new Completions.Delta(null, delta), drain(pending), null, offset);
             }
             if (t.finish() != null && open) {
-                open = send(
+                open = offer(
                         index,
                         new Completions.Delta(null, null),
                         drain(pending),
@@ -77,7 +79,7 @@ final class CompletionStream implements GenerationObserver {
                         deltas.sent());
             }
             if (!open) {
-                throw new TokenListener.GenerationCancelled("the client closed the stream");
+                throw channel.cancellation();
             }
         };
     }
@@ -118,32 +120,44 @@ final class CompletionStream implements GenerationObserver {
         return out;
     }
 
+    /** One choice's chunk, waiting for room in the stream's buffer (the request's thread). */
     private boolean send(
+            int index, Completions.Delta delta, List<TokenLogprobs.Entry> entries, String finish, int textOffset) {
+        return channel.data(chunk(index, delta, entries, finish, textOffset));
+    }
+
+    /** One choice's chunk, handed off without waiting (the engine's thread). */
+    private boolean offer(
+            int index, Completions.Delta delta, List<TokenLogprobs.Entry> entries, String finish, int textOffset) {
+        return channel.offerData(chunk(index, delta, entries, finish, textOffset));
+    }
+
+    private Object chunk(
             int index, Completions.Delta delta, List<TokenLogprobs.Entry> entries, String finish, int textOffset) {
         if (chat) {
             Completions.ChunkChoice choice = new Completions.ChunkChoice(
                     index, delta, entries == null ? null : new Completions.ChatLogprobs(entries), finish);
-            return channel.data(new Completions.ChatChunk(
+            return new Completions.ChatChunk(
                     header.id(),
                     "chat.completion.chunk",
                     header.created(),
                     header.model(),
                     header.systemFingerprint(),
                     List.of(choice),
-                    null));
+                    null);
         }
         Completions.TextChoice choice = new Completions.TextChoice(
                 index,
                 delta.content() == null ? "" : delta.content(),
                 entries == null ? null : Completions.TextLogprobs.of(entries, textOffset),
                 finish);
-        return channel.data(new Completions.TextChunk(
+        return new Completions.TextChunk(
                 header.id(),
                 "text_completion",
                 header.created(),
                 header.model(),
                 header.systemFingerprint(),
                 List.of(choice),
-                null));
+                null);
     }
 }

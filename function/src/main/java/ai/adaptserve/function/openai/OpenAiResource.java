@@ -64,6 +64,7 @@ public class OpenAiResource {
     private final ChatTemplates templates;
     private final ObjectMapper json;
     private final long maxBodyBytes;
+    private final int streamBufferEvents;
 
     OpenAiResource(
             GenerateService service,
@@ -79,6 +80,7 @@ public class OpenAiResource {
         this.choice = choice;
         this.templates = templates;
         this.json = json;
+        this.streamBufferEvents = config.engine().streamBufferEvents();
         this.maxBodyBytes = config.limits().maxBodyBytes();
     }
 
@@ -198,25 +200,33 @@ public class OpenAiResource {
             IntFunction<String> tokenText,
             HttpServerResponse connection) {
         StreamingOutput body = out -> {
-            SseChannel channel = new SseChannel(out, connection::closed, json);
-            CompletionStream events = new CompletionStream(
-                    channel,
-                    header,
-                    request.chat(),
-                    generate.samples(),
-                    request.logprobs(),
-                    request.topLogprobs(),
-                    tokenText);
-            try {
-                GenerateResponse r = service.generate(generate, tenant, start, events);
-                events.finish(r, request.includeUsage());
-            } catch (TokenListener.GenerationCancelled e) {
-                LOG.debug("A streaming client went away; its generation was cancelled");
-            } catch (ApiException e) {
-                channel.data(e.body());
-            } catch (RuntimeException e) {
-                LOG.error("A streaming completion failed", e);
-                channel.data(ErrorResponse.of(ErrorCodes.INTERNAL, ErrorCodes.messageForStatus(500)));
+            // The channel's own writer thread writes every chunk: the engine's thread only hands tokens to it.
+            try (SseChannel channel = new SseChannel(out, connection::closed, json, streamBufferEvents)) {
+                CompletionStream events = new CompletionStream(
+                        channel,
+                        header,
+                        request.chat(),
+                        generate.samples(),
+                        request.logprobs(),
+                        request.topLogprobs(),
+                        tokenText);
+                try {
+                    GenerateResponse r = service.generate(generate, tenant, start, events);
+                    events.finish(r, request.includeUsage());
+                } catch (TokenListener.GenerationCancelled e) {
+                    if (channel.overflowed()) {
+                        LOG.debugf(
+                                "A streaming client read too slowly; its completion was cancelled: %s", e.getMessage());
+                        channel.data(ErrorResponse.of(ErrorCodes.CLIENT_TOO_SLOW, e.getMessage()));
+                    } else {
+                        LOG.debug("A streaming client went away; its generation was cancelled");
+                    }
+                } catch (ApiException e) {
+                    channel.data(e.body());
+                } catch (RuntimeException e) {
+                    LOG.error("A streaming completion failed", e);
+                    channel.data(ErrorResponse.of(ErrorCodes.INTERNAL, ErrorCodes.messageForStatus(500)));
+                }
             }
         };
         return Response.ok(body, SseChannel.MEDIA_TYPE)

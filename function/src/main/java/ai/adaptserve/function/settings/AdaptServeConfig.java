@@ -201,6 +201,23 @@ public interface AdaptServeConfig {
         /** Longest time a request may run in the engine; past it its rows end and it is answered 408. */
         @WithDefault("120s")
         Duration requestDeadline();
+
+        /**
+         * Events a streaming response may hold unwritten. The engine's thread only hands tokens to the stream's own
+         * writer; a client that falls this far behind has its generation cancelled (its rows end and free their
+         * slots, as when it disconnects) and, if it is still there, gets an {@code error} event {@code
+         * client_too_slow} after what was queued.
+         */
+        @WithDefault("256")
+        int streamBufferEvents();
+
+        /**
+         * Bytes of adapters prepared for the forward pass (a LoRA's factors, a z-vector's scaled singular values, as
+         * tensors) kept across requests, least recently used out first; an adapter a running row uses is closed only
+         * once its rows are done. 0 prepares each adapter per batch.
+         */
+        @WithDefault("64M")
+        MemorySize preparedAdapterBytes();
     }
 
     /**

@@ -142,6 +142,12 @@ public class ConfigValidator {
         atLeast(out, p + "engine.max-sequence-tokens", engine.maxSequenceTokens(), 2);
         atLeast(out, p + "engine.prefill-chunk", engine.prefillChunk(), 1);
         notNegative(out, p + "engine.request-deadline", engine.requestDeadline());
+        atLeast(out, p + "engine.stream-buffer-events", engine.streamBufferEvents(), 1);
+        atLeast(
+                out,
+                p + "engine.prepared-adapter-bytes",
+                engine.preparedAdapterBytes().asLongValue(),
+                0);
 
         AdaptServeConfig.Ttt ttt = config.ttt();
         atLeast(out, p + "ttt.rank", ttt.rank(), 1);

@@ -176,5 +176,10 @@ class EngineAdmissionProfileTest {
         assertTrue(metrics.contains("adaptserve_engine_rows_running"), "running rows are exported");
         assertTrue(metrics.contains("adaptserve_engine_kv_bytes_used"), "KV bytes in use are exported");
         assertTrue(metrics.contains("adaptserve_engine_tokens_per_second"), "tokens/s is exported");
+        assertTrue(
+                metrics.contains("adaptserve_engine_adapters_prepared_hits_total"),
+                "prepared-adapter hits are exported");
+        assertTrue(
+                metrics.contains("adaptserve_engine_adapters_prepared_bytes"), "prepared-adapter bytes are exported");
     }
 }

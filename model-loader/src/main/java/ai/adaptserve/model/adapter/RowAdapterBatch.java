@@ -1,10 +1,13 @@
 package ai.adaptserve.model.adapter;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,7 +26,8 @@ import java.util.Optional;
  *       and zero for rows without an adapter, so those rows get the base product exactly.
  * </ul>
  *
- * Stacked per-row tensors are built on first use and kept in the session's manager for every later step.
+ * Each adapter's own tensors come from {@link PreparedAdapters} (built once per adapter when a cache is given, else
+ * per batch); per-row stacks of them are built on first use and kept in the session's manager for every later step.
  */
 public final class RowAdapterBatch implements AdapterBatch {
 
@@ -41,6 +45,7 @@ public final class RowAdapterBatch implements AdapterBatch {
     private final NDManager owner;
     private final Execution execution;
     private final Map<MatrixRef, Prepared> prepared = new HashMap<>();
+    private final Map<Adapter, PreparedAdapters.Lease> leases = new IdentityHashMap<>();
 
     private sealed interface Prepared {}
 
@@ -60,6 +65,21 @@ public final class RowAdapterBatch implements AdapterBatch {
      * @param execution {@link Execution#AUTO} unless a benchmark or test forces one
      */
     public RowAdapterBatch(List<Optional<Adapter>> rows, SvdFactors svd, NDManager owner, Execution execution) {
+        this(rows, svd, owner, execution, null);
+    }
+
+    /**
+     * As the other constructor, taking each adapter's tensors from {@code cache} (kept across batches, pinned until
+     * {@code owner} closes) instead of preparing them for this batch alone.
+     *
+     * @param cache adapters prepared across batches; null prepares them under {@code owner} for this batch only
+     */
+    public RowAdapterBatch(
+            List<Optional<Adapter>> rows,
+            SvdFactors svd,
+            NDManager owner,
+            Execution execution,
+            PreparedAdapters cache) {
         this.rows = List.copyOf(rows);
         this.svd = svd;
         this.owner = owner;
@@ -67,6 +87,25 @@ public final class RowAdapterBatch implements AdapterBatch {
         boolean anyZ = rows.stream().anyMatch(r -> r.isPresent() && r.get() instanceof ZVector);
         if (anyZ && svd == null) {
             throw new IllegalArgumentException("z-vector rows need the base model's SVD factors");
+        }
+        // Unbounded and under the owner: closed with the batch, so this path prepares per batch as before.
+        PreparedAdapters source = cache != null ? cache : new PreparedAdapters(owner, Long.MAX_VALUE);
+        try {
+            for (Optional<Adapter> r : this.rows) {
+                if (r.isPresent() && !leases.containsKey(r.get())) {
+                    leases.put(r.get(), source.acquire(r.get(), svd));
+                }
+            }
+        } catch (RuntimeException e) {
+            leases.values().forEach(PreparedAdapters.Lease::close);
+            throw e;
+        }
+        if (cache != null && !leases.isEmpty()) {
+            // The cached tensors stay pinned while any step of this batch may read them: until its owner closes.
+            List<PreparedAdapters.Lease> held = List.copyOf(leases.values());
+            owner.attachInternal(
+                    "prepared-adapters-" + System.identityHashCode(this),
+                    () -> held.forEach(PreparedAdapters.Lease::close));
         }
     }
 
@@ -108,73 +147,89 @@ public final class RowAdapterBatch implements AdapterBatch {
         if (at.stream().allMatch(Optional::isEmpty)) {
             return new Identity();
         }
-        boolean shared = at.stream().allMatch(Optional::isPresent)
-                && at.stream().map(Optional::get).distinct().count() == 1;
+        // By identity, as the prepared adapters are: hashing a LoRA's contents per matrix would cost what they save.
+        Adapter first = at.get(0).orElse(null);
+        boolean shared = first != null && at.stream().allMatch(r -> r.isPresent() && r.get() == first);
         if (shared && execution == Execution.MERGED) {
             return new Merged(merge(m, at.get(0).get(), baseT));
         }
         boolean allZ = at.stream().allMatch(r -> r.isPresent() && r.get() instanceof ZVector);
         if (allZ && (execution == Execution.AUTO || execution == Execution.FACTORED)) {
             SvdFactors.Factors f = svd.get(m);
-            float[] scale = new float[b * f.rank()];
-            float[] sigma = f.sigma().toFloatArray();
-            for (int r = 0; r < b; r++) {
-                float[] s = scaledSigma(sigma, (ZVector) at.get(r).get(), m);
-                System.arraycopy(s, 0, scale, r * s.length, s.length);
-            }
-            return new Factored(f, owner.create(scale, new Shape(b, 1, f.rank())));
+            return new Factored(f, perRow(at, shared, r -> lease(r).svf(m).scaled(), f.rank()));
         }
-        return delta(m, at, baseT);
+        return delta(m, at, shared, baseT);
     }
 
-    private Delta delta(MatrixRef m, List<Optional<Adapter>> at, NDArray baseT) {
-        int b = at.size();
+    private PreparedAdapters.Lease lease(Adapter a) {
+        return leases.get(a);
+    }
+
+    /**
+     * One {@code [1, 1, rank]} scale per row, as {@code [b, 1, rank]}: the prepared tensor itself when every row shares
+     * the adapter (it broadcasts over the rows), else the rows' tensors stacked, zeros for rows without one.
+     */
+    private NDArray perRow(
+            List<Optional<Adapter>> at, boolean shared, java.util.function.Function<Adapter, NDArray> piece, int rank) {
+        if (shared) {
+            return piece.apply(at.get(0).get());
+        }
+        NDList parts = new NDList(at.size());
+        for (Optional<Adapter> r : at) {
+            parts.add(
+                    r.isPresent() && r.get() instanceof ZVector
+                            ? piece.apply(r.get())
+                            : owner.zeros(new Shape(1, 1, rank)));
+        }
+        return owned(NDArrays.concat(parts, 0));
+    }
+
+    /** An op's result belongs to its first operand's manager; one on a prepared tensor is moved to this batch's. */
+    private NDArray owned(NDArray x) {
+        x.attach(owner);
+        return x;
+    }
+
+    private Delta delta(MatrixRef m, List<Optional<Adapter>> at, boolean shared, NDArray baseT) {
         Optional<Factored> svf = Optional.empty();
-        if (at.stream().anyMatch(r -> r.isPresent() && r.get() instanceof ZVector)) {
+        boolean anyZ = at.stream().anyMatch(r -> r.isPresent() && r.get() instanceof ZVector);
+        if (anyZ) {
             SvdFactors.Factors f = svd.get(m);
-            float[] sigma = f.sigma().toFloatArray();
-            float[] scale = new float[b * f.rank()];
-            for (int r = 0; r < b; r++) {
-                if (at.get(r).isPresent() && at.get(r).get() instanceof ZVector z) {
-                    float[] s = scaledSigma(sigma, z, m);
-                    for (int i = 0; i < s.length; i++) {
-                        scale[r * s.length + i] = s[i] - sigma[i];
-                    }
-                }
-            }
-            svf = Optional.of(new Factored(f, owner.create(scale, new Shape(b, 1, f.rank()))));
+            svf = Optional.of(
+                    new Factored(f, perRow(at, shared, r -> lease(r).svf(m).delta(), f.rank())));
         }
         Optional<NDArray> a = Optional.empty();
         Optional<NDArray> bb = Optional.empty();
         int maxRank = 0;
+        long in = baseT.getShape().get(0);
+        long out = baseT.getShape().get(1);
         for (Optional<Adapter> r : at) {
             if (r.isPresent() && r.get() instanceof LoraAdapter l) {
-                maxRank = Math.max(maxRank, l.rank());
+                checkDims(m, l.weights().get(m), in, out);
+                maxRank = Math.max(maxRank, lease(l).lora(m).rank());
             }
         }
-        if (maxRank > 0) {
-            long in = baseT.getShape().get(0);
-            long out = baseT.getShape().get(1);
-            float[] as = new float[(int) (b * in * maxRank)];
-            float[] bs = new float[(int) (b * maxRank * out)];
-            for (int r = 0; r < b; r++) {
-                if (at.get(r).isPresent() && at.get(r).get() instanceof LoraAdapter l) {
-                    LoraAdapter.Factors f = l.weights().get(m);
-                    checkDims(m, f, in, out);
-                    int rank = l.rank();
-                    for (int i = 0; i < in; i++) {
-                        System.arraycopy(f.a(), i * rank, as, (int) ((r * in + i) * maxRank), rank);
-                    }
-                    float s = l.scale();
-                    for (int k = 0; k < rank; k++) {
-                        for (int o = 0; o < out; o++) {
-                            bs[(int) ((r * maxRank + k) * out + o)] = s * f.b()[(int) (k * out + o)];
-                        }
-                    }
+        if (maxRank > 0 && shared) {
+            // Every row has this LoRA: its prepared factors as they are, broadcast over the rows.
+            PreparedAdapters.LoraPiece p = lease(at.get(0).get()).lora(m);
+            a = Optional.of(p.a());
+            bb = Optional.of(p.b());
+        } else if (maxRank > 0) {
+            NDList as = new NDList(at.size());
+            NDList bs = new NDList(at.size());
+            for (Optional<Adapter> r : at) {
+                if (r.isPresent() && r.get() instanceof LoraAdapter l) {
+                    PreparedAdapters.LoraPiece p = lease(l).lora(m);
+                    int pad = maxRank - p.rank();
+                    as.add(pad == 0 ? p.a() : owned(p.a().concat(owner.zeros(new Shape(in, pad)), 1)));
+                    bs.add(pad == 0 ? p.b() : owned(p.b().concat(owner.zeros(new Shape(pad, out)), 0)));
+                } else {
+                    as.add(owner.zeros(new Shape(in, maxRank)));
+                    bs.add(owner.zeros(new Shape(maxRank, out)));
                 }
             }
-            a = Optional.of(owner.create(as, new Shape(b, in, maxRank)));
-            bb = Optional.of(owner.create(bs, new Shape(b, maxRank, out)));
+            a = Optional.of(owned(NDArrays.stack(as, 0)));
+            bb = Optional.of(owned(NDArrays.stack(bs, 0)));
         }
         return new Delta(svf, a, bb);
     }

@@ -2,6 +2,7 @@ package ai.adaptserve.model.engine;
 
 import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.AdapterBatch;
+import ai.adaptserve.model.adapter.PreparedAdapters;
 import ai.adaptserve.model.adapter.RowAdapterBatch;
 import ai.adaptserve.model.llama.KvSlots;
 import ai.djl.ndarray.NDManager;
@@ -29,6 +30,7 @@ public final class DecodeEngine implements AutoCloseable {
     private final int slotLength;
     private final Set<Integer> eos;
     private final RunningBatch running;
+    private final PreparedAdapters prepared;
     private final Thread thread;
 
     private final Object lock = new Object();
@@ -62,7 +64,8 @@ public final class DecodeEngine implements AutoCloseable {
             freeSlots.add(i);
         }
         this.eos = new HashSet<>(model.config().eosTokenIds());
-        this.running = new RunningBatch(model, slots);
+        this.prepared = new PreparedAdapters(model.decoder().weights().manager(), settings.preparedAdapterBytes());
+        this.running = new RunningBatch(model, slots, prepared);
         this.thread = new Thread(this::loop, "adaptserve-engine-" + model.name());
         thread.setDaemon(true);
     }
@@ -144,7 +147,8 @@ public final class DecodeEngine implements AutoCloseable {
                 tokens.get(),
                 stepNanos.get(),
                 prefillNanos.get(),
-                lastStepNanos);
+                lastStepNanos,
+                prepared.stats());
     }
 
     private int[] takeSlots(int rows) {
@@ -295,7 +299,8 @@ public final class DecodeEngine implements AutoCloseable {
         }
         if (run.prefillAdapters == null) {
             run.prefillOwner = model.decoder().weights().manager().newSubManager();
-            run.prefillAdapters = model.adapterBatch(List.of(run.request.adapter()), RowAdapterBatch.Execution.AUTO)
+            run.prefillAdapters = model.adapterBatch(
+                            List.of(run.request.adapter()), RowAdapterBatch.Execution.AUTO, prepared)
                     .apply(run.prefillOwner);
         }
         return run.prefillAdapters;
@@ -367,5 +372,6 @@ public final class DecodeEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         slots.close();
+        prepared.close();
     }
 }

@@ -1,5 +1,7 @@
 package ai.adaptserve.model.engine;
 
+import ai.adaptserve.model.adapter.PreparedAdapters;
+
 /**
  * A snapshot of an engine, for metrics and autoscaling.
  *
@@ -13,6 +15,7 @@ package ai.adaptserve.model.engine;
  * @param stepNanos time spent in decode steps since start
  * @param prefillNanos time spent in prefill chunks since start
  * @param lastStepNanos duration of the last decode step
+ * @param preparedAdapters the adapters prepared across requests: hits, misses, evictions, bytes
  */
 public record EngineStats(
         int runningRows,
@@ -24,4 +27,5 @@ public record EngineStats(
         long tokens,
         long stepNanos,
         long prefillNanos,
-        long lastStepNanos) {}
+        long lastStepNanos,
+        PreparedAdapters.Stats preparedAdapters) {}

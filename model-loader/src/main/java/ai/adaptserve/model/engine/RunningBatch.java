@@ -3,6 +3,7 @@ package ai.adaptserve.model.engine;
 import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterBatch;
+import ai.adaptserve.model.adapter.PreparedAdapters;
 import ai.adaptserve.model.adapter.RowAdapterBatch;
 import ai.adaptserve.model.llama.KvSlots;
 import ai.djl.ndarray.NDManager;
@@ -16,7 +17,8 @@ import java.util.function.IntConsumer;
 /**
  * The rows being decoded, in slot order (so that neighbouring slots are read as one view), each with its own adapter.
  * One step feeds every row its last token and samples its next; a row that ends leaves at once. The rows' adapters
- * are prepared once per composition of the batch and kept until a row joins or leaves. Used by the engine thread
+ * are prepared once per composition of the batch and kept until a row joins or leaves; each adapter's own tensors come
+ * from the engine's {@link PreparedAdapters}, pinned while the composition uses them. Used by the engine thread
  * only.
  */
 final class RunningBatch implements AutoCloseable {
@@ -28,13 +30,15 @@ final class RunningBatch implements AutoCloseable {
 
     private final LoadedModel model;
     private final KvSlots slots;
+    private final PreparedAdapters prepared;
     private final List<Entry> entries = new ArrayList<>();
     private NDManager adapterOwner;
     private AdapterBatch adapters;
 
-    RunningBatch(LoadedModel model, KvSlots slots) {
+    RunningBatch(LoadedModel model, KvSlots slots, PreparedAdapters prepared) {
         this.model = model;
         this.slots = slots;
+        this.prepared = prepared;
     }
 
     int size() {
@@ -117,8 +121,8 @@ final class RunningBatch implements AutoCloseable {
                 adapters = AdapterBatch.NONE;
             } else {
                 adapterOwner = slotsManager().newSubManager();
-                adapters =
-                        model.adapterBatch(rows, RowAdapterBatch.Execution.AUTO).apply(adapterOwner);
+                adapters = model.adapterBatch(rows, RowAdapterBatch.Execution.AUTO, prepared)
+                        .apply(adapterOwner);
             }
         }
         return adapters;

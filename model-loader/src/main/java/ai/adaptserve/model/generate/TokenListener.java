@@ -1,7 +1,8 @@
 package ai.adaptserve.model.generate;
 
 /**
- * Hears each token of one prompt's generation as it is chosen, on the decoding thread; must return quickly. Throwing
+ * Hears each token of one prompt's generation as it is chosen, on the decoding thread; must return quickly (a listener
+ * that writes to a client hands the token off through {@link StreamHandoff} instead of writing). Throwing
  * {@link GenerationCancelled} stops the whole batch (the decode session is closed as on any failure): that is how a
  * caller whose client went away cancels its generation.
  */

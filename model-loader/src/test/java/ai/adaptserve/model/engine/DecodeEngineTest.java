@@ -14,6 +14,8 @@ import ai.adaptserve.model.checkpoint.TensorDType;
 import ai.adaptserve.model.generate.Generation;
 import ai.adaptserve.model.generate.GenerationParams;
 import ai.adaptserve.model.generate.PromptTokens;
+import ai.adaptserve.model.generate.StreamHandoff;
+import ai.adaptserve.model.generate.TokenListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -343,6 +346,144 @@ class DecodeEngineTest {
             hold.countDown();
             assertEquals(3, first.get(60, TimeUnit.SECONDS).get(0).completionTokens());
             assertEquals(3, second.get(60, TimeUnit.SECONDS).get(0).completionTokens());
+        }
+    }
+    /** A hand-off whose writer blocks on {@code release} from its first event on, counting what it wrote. */
+    static StreamHandoff<String> blockedSink(
+            int capacity, CountDownLatch entered, CountDownLatch release, AtomicInteger written) {
+        return new StreamHandoff<>("test-sink", capacity, text -> {
+            entered.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            written.incrementAndGet();
+            return true;
+        });
+    }
+
+    @Test
+    void slowStreamingClient_doesNotDelayAnotherRowsCompletion() throws Exception {
+        try (DecodeEngine engine = DecodeEngine.start(model, settings(4, 4, 64))) {
+            Generation otherAlone =
+                    single(engine, EngineRequest.of(prompt(1), List.of(GenerationParams.greedy(30)), adapters.get(1)));
+            CountDownLatch entered = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger written = new AtomicInteger();
+            try (StreamHandoff<String> sink = blockedSink(1000, entered, release, written)) {
+                try {
+                    GenerationParams streamed = GenerationParams.greedy(40).withListener(sink.listener(t -> t.text()));
+                    CompletableFuture<List<Generation>> slow =
+                            accepted(engine.submit(EngineRequest.of(prompt(0), List.of(streamed), adapters.get(2))));
+                    CompletableFuture<List<Generation>> other = accepted(engine.submit(
+                            EngineRequest.of(prompt(1), List.of(GenerationParams.greedy(30)), adapters.get(1))));
+                    // Bounded only so that a broken build fails instead of hanging: the slow client's writer is
+                    // still stuck in its first write when the other row has finished.
+                    Generation done = other.get(30, TimeUnit.SECONDS).get(0);
+                    assertTrue(entered.await(30, TimeUnit.SECONDS), "the slow client's first write started");
+                    assertEquals(0, written.get(), "the slow client has read nothing yet");
+                    assertSame(otherAlone, done, "the other row");
+                    release.countDown();
+                    Generation slowDone = slow.get(60, TimeUnit.SECONDS).get(0);
+                    sink.close();
+                    assertEquals(slowDone.completionTokens(), written.get(), "every token reached the slow client");
+                } finally {
+                    release.countDown();
+                }
+            }
+        }
+    }
+
+    @Test
+    void streamingClientFarTooSlow_isCancelled_andItsSlotsFreed() throws Exception {
+        try (DecodeEngine engine = DecodeEngine.start(model, settings(2, 4, 64))) {
+            CountDownLatch entered = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger written = new AtomicInteger();
+            StreamHandoff<String> sink = blockedSink(2, entered, release, written);
+            try {
+                CompletableFuture<List<Generation>> slow = accepted(engine.submit(EngineRequest.of(
+                        prompt(0),
+                        List.of(
+                                GenerationParams.greedy(100).withListener(sink.listener(t -> t.text())),
+                                GenerationParams.greedy(100)),
+                        Optional.empty())));
+                java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                        java.util.concurrent.ExecutionException.class, () -> slow.get(60, TimeUnit.SECONDS));
+                TokenListener.GenerationCancelled why =
+                        assertInstanceOf(TokenListener.GenerationCancelled.class, failed.getCause());
+                assertTrue(why.getMessage().contains("reads too slowly"), why.getMessage());
+                assertTrue(sink.overflowed());
+                // Both of its slots are free again: a request that needs both runs to its end.
+                Generation next = single(
+                        engine,
+                        EngineRequest.of(
+                                prompt(1),
+                                List.of(GenerationParams.greedy(5), GenerationParams.greedy(5)),
+                                Optional.empty()));
+                assertEquals(5, next.completionTokens());
+                assertEquals(0, engine.stats().kvBytesInUse(), "every slot is free again");
+            } finally {
+                release.countDown();
+                sink.close();
+            }
+            assertTrue(
+                    written.get() <= 3, "at most one write and two queued events reached the client: " + written.get());
+        }
+    }
+
+    @Test
+    void preparedAdapter_secondRequestIsAHit_andAnswersExactlyAsAnUncachedRun() throws Exception {
+        try (DecodeEngine uncached = DecodeEngine.start(model, new EngineSettings(64L << 20, 4, 256, 4, 64, 0));
+                DecodeEngine cached = DecodeEngine.start(model, settings(4, 4, 64))) {
+            for (int i = 1; i <= 4; i++) {
+                EngineRequest r = EngineRequest.of(prompt(i), List.of(GenerationParams.greedy(24)), adapters.get(i));
+                Generation reference = single(uncached, r);
+                var before = cached.stats().preparedAdapters();
+                Generation first = single(cached, r);
+                var afterFirst = cached.stats().preparedAdapters();
+                Generation second = single(cached, r);
+                var afterSecond = cached.stats().preparedAdapters();
+                assertEquals(before.misses() + 1, afterFirst.misses(), "prepared on first use: " + afterFirst);
+                assertEquals(afterFirst.misses(), afterSecond.misses(), "not prepared again: " + afterSecond);
+                assertTrue(afterSecond.hits() > afterFirst.hits(), "the second request found it: " + afterSecond);
+                for (Generation g : List.of(first, second)) {
+                    assertEquals(reference.text(), g.text(), "adapter " + i + ": text");
+                    assertEquals(reference.tokens(), g.tokens(), "adapter " + i + ": tokens");
+                    assertEquals(
+                            reference.logprobs(), g.logprobs(), "adapter " + i + ": log-probabilities, bit for bit");
+                }
+            }
+            assertEquals(0, uncached.stats().preparedAdapters().bytes(), "a zero bound keeps nothing");
+            assertTrue(cached.stats().preparedAdapters().bytes() > 0);
+        }
+    }
+
+    @Test
+    void preparedAdaptersEvictedWhileTheirRowsRun_stayUsable_andTheAnswersAreUnchanged() throws Exception {
+        List<Generation> alone = new ArrayList<>();
+        try (DecodeEngine engine = DecodeEngine.start(model, settings(8, 8, 64))) {
+            for (int i = 0; i < 8; i++) {
+                alone.add(single(
+                        engine, EngineRequest.of(prompt(i), List.of(GenerationParams.greedy(20)), adapters.get(i))));
+            }
+        }
+        // A one-byte bound: every adapter is evicted as soon as it is prepared, while the batch using it runs on.
+        try (DecodeEngine engine = DecodeEngine.start(model, new EngineSettings(64L << 20, 8, 256, 8, 64, 1))) {
+            List<CompletableFuture<List<Generation>>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                futures.add(accepted(engine.submit(
+                        EngineRequest.of(prompt(i), List.of(GenerationParams.greedy(20)), adapters.get(i)))));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertSame(
+                        alone.get(i), futures.get(i).get(60, TimeUnit.SECONDS).get(0), "row " + i);
+            }
+            var stats = engine.stats().preparedAdapters();
+            assertTrue(stats.evictions() > 0, stats.toString());
+            assertEquals(0, stats.bytes(), stats.toString());
         }
     }
 }

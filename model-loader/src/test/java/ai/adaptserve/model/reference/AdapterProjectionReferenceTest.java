@@ -9,6 +9,7 @@ import ai.adaptserve.model.TestModels;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.LoraAdapter;
 import ai.adaptserve.model.adapter.MatrixRef;
+import ai.adaptserve.model.adapter.PreparedAdapters;
 import ai.adaptserve.model.adapter.RowAdapterBatch;
 import ai.adaptserve.model.adapter.TargetMatrix;
 import ai.adaptserve.model.adapter.ZVector;
@@ -131,6 +132,11 @@ class AdapterProjectionReferenceTest {
 
     /** Runs {@code x [B, S, in]} through {@link RowAdapterBatch#project} and checks every row against its own W'. */
     static void check(List<Optional<Adapter>> rows, RowAdapterBatch.Execution ex, String what) {
+        check(rows, ex, what, null);
+    }
+
+    /** As {@link #check(List, RowAdapterBatch.Execution, String)}, the adapters' tensors taken from {@code cache}. */
+    static void check(List<Optional<Adapter>> rows, RowAdapterBatch.Execution ex, String what, PreparedAdapters cache) {
         int b = rows.size();
         int s = 3;
         SplittableRandom rnd = new SplittableRandom(what.hashCode());
@@ -140,7 +146,7 @@ class AdapterProjectionReferenceTest {
             float[] x = ReferenceForwardTest.gaussian(b * s * in, 1.0, rnd);
             float[] y;
             try (NDManager mgr = model.decoder().weights().manager().newSubManager()) {
-                RowAdapterBatch batch = new RowAdapterBatch(rows, model.svdFactors(), mgr, ex);
+                RowAdapterBatch batch = new RowAdapterBatch(rows, model.svdFactors(), mgr, ex, cache);
                 NDArray xs = mgr.create(x, new Shape(b, s, in));
                 NDArray baseT = model.decoder().weights().matrixT(m);
                 y = batch.project(mgr, m, xs, baseT).toFloatArray();
@@ -189,6 +195,32 @@ class AdapterProjectionReferenceTest {
                 ex,
                 "mixed");
         check(List.of(Optional.of(z), Optional.of(zKeepSum)), ex, "two z");
+    }
+
+    /**
+     * The adapters' tensors prepared once and kept across batches (what the decode engine does): a second batch with
+     * the same adapters finds them cached, and every row still matches its reference, shared or mixed.
+     */
+    @Test
+    void cachedAdapters_matchReference_onTheirFirstAndLaterUses() {
+        try (PreparedAdapters cache =
+                new PreparedAdapters(model.decoder().weights().manager(), 64L << 20)) {
+            List<Optional<Adapter>> mixed = List.of(
+                    Optional.of(lora4), Optional.empty(), Optional.of(z), Optional.of(lora2), Optional.of(zKeepSum));
+            for (int use = 0; use < 2; use++) {
+                check(mixed, RowAdapterBatch.Execution.AUTO, "cached mixed, use " + use, cache);
+                for (Adapter a : List.of(lora4, z)) {
+                    check(
+                            List.of(Optional.of(a), Optional.of(a)),
+                            RowAdapterBatch.Execution.AUTO,
+                            "cached shared " + label(Optional.of(a)) + ", use " + use,
+                            cache);
+                }
+            }
+            PreparedAdapters.Stats stats = cache.stats();
+            assertEquals(4, stats.misses(), "each adapter prepared once: " + stats);
+            assertTrue(stats.hits() >= 4, "later batches found them: " + stats);
+        }
     }
 
     /** {@link ZVector#mix} against {@code Σ_k α_k z_k} computed here, with per-layer α and one α per expert. */
