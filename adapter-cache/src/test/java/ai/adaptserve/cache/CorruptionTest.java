@@ -15,10 +15,6 @@ import org.junit.jupiter.api.Test;
 /** Damaged bytes planted in Redis and in S3 are detected, deleted, counted, and the adapter is rebuilt. */
 class CorruptionTest extends WithRedisAndS3 {
 
-    private String objectKey(AdapterKey key) {
-        return "adapters/" + key.baseFingerprint() + "/" + key.id();
-    }
-
     @Test
     void get_flippedByteInRedis_deletesItCountsItAndServesFromS3() {
         AdapterKey key = TestSupport.key("flipped-in-redis");

@@ -23,20 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CreateOnlyTest extends WithRedisAndS3 {
 
-    private static String objectKey(AdapterKey key) {
-        return "adapters/" + key.baseFingerprint() + "/" + key.id();
-    }
-
-    private static String leaseKey(AdapterKey key) {
-        return "adapters/.leases/" + key.baseFingerprint() + "/" + key.id();
-    }
-
-    private List<String> objectsInBucket() {
-        return s3.client().listObjectsV2(r -> r.bucket(bucket)).join().contents().stream()
-                .map(o -> o.key())
-                .toList();
-    }
-
     @Test
     void getOrCreate_lockForcedToExpireMidTraining_oneStoredObjectByteIdenticalInEveryTier() throws Exception {
         AdapterKey key = TestSupport.key("lock-expires-mid-training");

@@ -20,10 +20,6 @@ import org.junit.jupiter.api.Test;
  */
 class OutageIsNotAbsenceTest extends WithRedisAndS3 {
 
-    private static String objectKey(AdapterKey key) {
-        return "adapters/" + key.baseFingerprint() + "/" + key.id();
-    }
-
     /** S3 at a port where nothing listens: every call fails at once (connection refused). */
     private static AdapterCacheConfig.S3 deadS3(String bucket) throws IOException {
         int port;

@@ -25,20 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class S3LeaseTest extends WithRedisAndS3 {
 
-    private static String objectKey(AdapterKey key) {
-        return "adapters/" + key.baseFingerprint() + "/" + key.id();
-    }
-
-    private static String leaseKey(AdapterKey key) {
-        return "adapters/.leases/" + key.baseFingerprint() + "/" + key.id();
-    }
-
-    private List<String> objectsInBucket() {
-        return s3.client().listObjectsV2(r -> r.bucket(bucket)).join().contents().stream()
-                .map(o -> o.key())
-                .toList();
-    }
-
     /** Both instances ask at once; the trainer holds until the other instance waits (or 10 s, if it never does). */
     private void twoInstancesTrainOnce(String name) throws Exception {
         AdapterKey key = TestSupport.key(name);
@@ -102,23 +88,7 @@ class S3LeaseTest extends WithRedisAndS3 {
         redis.stop();
         AdapterKey key = TestSupport.key("lease-holder-killed");
         byte[] payload = TestSupport.payload(4096, 52);
-        Process holder = new ProcessBuilder(
-                        Processes.java(),
-                        "-Xmx256m",
-                        "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1",
-                        "-Djava.util.logging.config.file=" + System.getProperty("java.util.logging.config.file", ""),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        LockHolderMain.class.getName(),
-                        redis.url(),
-                        s3.endpoint().toString(),
-                        bucket,
-                        key.baseFingerprint(),
-                        key.id(),
-                        "1500")
-                .redirectErrorStream(true)
-                .start();
+        Process holder = startLockHolder(key, "1500");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         AtomicInteger calls = new AtomicInteger();
         try (TieredAdapterStore survivor = TestSupport.store(TestSupport.config(redis, s3, bucket), registry)) {

@@ -114,23 +114,7 @@ class SingleFlightTest extends WithRedisAndS3 {
     void getOrCreate_lockHolderProcessKilled_anotherInstanceTrainsIt() throws Exception {
         AdapterKey key = TestSupport.key("holder-killed");
         byte[] payload = TestSupport.payload(4096, 12);
-        Process holder = new ProcessBuilder(
-                        Processes.java(),
-                        "-Xmx256m",
-                        "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1",
-                        "-Djava.util.logging.config.file=" + System.getProperty("java.util.logging.config.file", ""),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        LockHolderMain.class.getName(),
-                        redis.url(),
-                        s3.endpoint().toString(),
-                        bucket,
-                        key.baseFingerprint(),
-                        key.id(),
-                        "1500")
-                .redirectErrorStream(true)
-                .start();
+        Process holder = startLockHolder(key, "1500");
         ExecutorService caller = Executors.newSingleThreadExecutor();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         AtomicInteger calls = new AtomicInteger();

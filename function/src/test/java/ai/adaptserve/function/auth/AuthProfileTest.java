@@ -178,34 +178,19 @@ class AuthProfileTest {
         given().header("X-Tenant", "acme").when().get("/v1/models").then().statusCode(401);
     }
 
+    private static List<String> modelIds(RequestSpecification caller) {
+        return caller.when().get("/v1/models").then().statusCode(200).extract().path("data.id");
+    }
+
     @Test
     void models_listOnlyTheCallersAdapters() {
         // Given an adapter acme trained
         String id = acmeAdapter();
 
         // When each caller lists the models
-        List<String> acme = as(ACME_KEY)
-                .when()
-                .get("/v1/models")
-                .then()
-                .statusCode(200)
-                .extract()
-                .path("data.id");
-        List<String> globex = as(GLOBEX_KEY)
-                .when()
-                .get("/v1/models")
-                .then()
-                .statusCode(200)
-                .extract()
-                .path("data.id");
-        List<String> adminAsAcme = as(ADMIN_KEY)
-                .header("X-Tenant", "acme")
-                .when()
-                .get("/v1/models")
-                .then()
-                .statusCode(200)
-                .extract()
-                .path("data.id");
+        List<String> acme = modelIds(as(ACME_KEY));
+        List<String> globex = modelIds(as(GLOBEX_KEY));
+        List<String> adminAsAcme = modelIds(as(ADMIN_KEY).header("X-Tenant", "acme"));
 
         // Then acme (and an admin acting for acme) sees it, as a child of the base model; globex does not
         assertTrue(acme.contains(id), acme.toString());
