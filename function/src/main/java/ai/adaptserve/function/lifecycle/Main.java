@@ -2,6 +2,9 @@ package ai.adaptserve.function.lifecycle;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.channels.ServerSocketChannel;
 import java.util.logging.LogManager;
 
 /**
@@ -18,6 +21,24 @@ public final class Main {
         // DJL's loggers on the preload thread would otherwise set it up at the same time, and the two deadlock.
         LogManager.getLogManager();
         NativePreload.start();
+        loadJdkNativeLibraries();
         Quarkus.run(args);
+    }
+
+    /**
+     * Loads the JDK's native libraries that Quarkus's start needs (sockets: libextnet; metrics: libmanagement,
+     * libmanagement_ext) while the preload thread is still finding libtorch's files: once it opens libtorch, it holds
+     * the dynamic linker's lock for the whole load (a second or more), and a library loaded meanwhile waits for it
+     * (the profile showed Vert.x's socket set-up and Micrometer's JVM metrics stalled there). Quarkus would do this
+     * work on this thread a little later anyway.
+     */
+    private static void loadJdkNativeLibraries() {
+        try (ServerSocketChannel unused = ServerSocketChannel.open()) {
+            // opening one initialises the JDK's socket support, extended socket options included
+        } catch (IOException | RuntimeException e) {
+            // only an earlier start of what Quarkus does anyway, which reports its own failures
+        }
+        ManagementFactory.getClassLoadingMXBean();
+        ManagementFactory.getOperatingSystemMXBean();
     }
 }
