@@ -14,6 +14,8 @@ import java.util.logging.LogManager;
 @QuarkusMain
 public final class Main {
 
+    private static final String NO_JAVAFX = "org.hibernate.validator.force-disable-javafx-integration";
+
     private Main() {}
 
     public static void main(String... args) {
@@ -22,6 +24,12 @@ public final class Main {
         LogManager.getLogManager();
         NativePreload.start();
         loadJdkNativeLibraries();
+        // Hibernate Validator looks for JavaFX at start: a class lookup that misses on every jar of the class path and
+        // a logged exception with its stack trace (the top cost of Quarkus's static init in the profile); there is
+        // no JavaFX here.
+        if (System.getProperty(NO_JAVAFX) == null) {
+            System.setProperty(NO_JAVAFX, "true");
+        }
         Quarkus.run(args);
     }
 
