@@ -7,7 +7,6 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.ModelOptions;
 import ai.adaptserve.model.placement.Placement;
 import ai.adaptserve.model.placement.PlacementRule;
-import ai.djl.engine.Engine;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,9 +25,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ModelLifecycle {
 
-    /** DJL must never reach for the network; the native library ships in the pytorch-native-cpu jar. */
-    static final String DJL_OFFLINE = "ai.djl.offline";
-
     private static final Logger LOG = Logger.getLogger(ModelLifecycle.class);
 
     private final AdaptServeConfig config;
@@ -45,42 +41,35 @@ public class ModelLifecycle {
     }
 
     void onStart(@Observes StartupEvent event) {
-        if (System.getProperty(DJL_OFFLINE) == null) {
-            System.setProperty(DJL_OFFLINE, "true");
-        }
         String source = config.model()
                 .path()
                 .map(Path::toString)
                 .orElse("the built-in model (" + config.model().cacheDir() + ")");
         holder.loading(source);
-        // libtorch (about a second to load) comes up on its own thread while the model's files are written and read.
-        CompletableFuture<Integer> gpus = new CompletableFuture<>();
-        daemon("adaptserve-libtorch-loader", () -> {
-            try {
-                gpus.complete(Engine.getEngine("PyTorch").getGpuCount());
-            } catch (Throwable e) {
-                gpus.completeExceptionally(e);
-            }
-        });
-        daemon("adaptserve-model-loader", () -> load(source, gpus));
-    }
-
-    private static void daemon(String name, Runnable work) {
-        Thread thread = new Thread(work, name);
+        // libtorch (about a second to load) comes up on its own thread while the model's files are written and read;
+        // started by Main as the JVM starts, or here where there is no Main (tests).
+        CompletableFuture<NativePreload.Loaded> natives = NativePreload.start();
+        Thread thread = new Thread(() -> load(source, natives), "adaptserve-model-loader");
         thread.setDaemon(true);
         // DJL finds its engines with ServiceLoader on the context class loader: make it the application's.
         thread.setContextClassLoader(ModelLifecycle.class.getClassLoader());
         thread.start();
     }
 
-    private void load(String source, CompletableFuture<Integer> gpus) {
+    private void load(String source, CompletableFuture<NativePreload.Loaded> natives) {
         long start = System.nanoTime();
         LOG.infof("Loading %s", source);
         try {
             Path dir = config.model()
                     .path()
                     .orElseGet(() -> BuiltinModel.materialize(config.model().cacheDir()));
-            LoadedModel model = LoadedModel.load(dir, options(placement(gpus.join())));
+            NativePreload.Loaded libs = natives.join();
+            LOG.infof(
+                    "Native libraries: libtorch loaded in %d ms, tokenizers in %d ms%s",
+                    libs.libtorchMillis(),
+                    libs.tokenizersMillis(),
+                    libs.tokenizersFailure().isEmpty() ? "" : " (failed: " + libs.tokenizersFailure() + ")");
+            LoadedModel model = LoadedModel.load(dir, options(placement(libs.gpus())));
             routing.load(dir, model); // before readiness, so that the first request is routed
             ServedModel served = ServedModel.of(model);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
