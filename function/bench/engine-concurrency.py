@@ -7,7 +7,8 @@ Runs against a started service (./bin/serve). Standard library only:
 
 Modes: "base" (adapter none), "mixed" (each client its own adapter: experts via "task" and document LoRAs by id,
 trained once in the warm-up and then hot in memory). Every request is greedy with max_tokens 16 and a stop string
-that never matches, so every request generates the same number of tokens.
+that never matches; an adapter may still end its answer early (end of sequence), so completion tokens/s and tokens
+per answer are printed beside requests/s: compare modes by tokens/s.
 """
 import json
 import statistics
@@ -53,14 +54,15 @@ def body(mode, client, loras):
 
 
 def level(mode, clients, loras):
-    lat, lock = [], threading.Lock()
+    lat, tokens, lock = [], [], threading.Lock()
     per = max(1, N // clients)
 
     def run(c):
         for _ in range(per):
-            _, t = post(body(mode, c, loras))
+            out, t = post(body(mode, c, loras))
             with lock:
                 lat.append(t)
+                tokens.append(out["usage"]["completion_tokens"])
 
     threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
     t0 = time.perf_counter()
@@ -70,7 +72,8 @@ def level(mode, clients, loras):
         t.join()
     wall = time.perf_counter() - t0
     lat.sort()
-    return len(lat) / wall, statistics.median(lat) * 1000, lat[int(0.99 * (len(lat) - 1))] * 1000
+    return (len(lat) / wall, sum(tokens) / wall, sum(tokens) / len(tokens),
+            statistics.median(lat) * 1000, lat[int(0.99 * (len(lat) - 1))] * 1000)
 
 
 def main():
@@ -78,12 +81,13 @@ def main():
     for mode in ("base", "mixed"):
         for c in range(8):
             post(body(mode, c, loras))  # warm-up: every adapter hot
-    print("| mode | clients | requests | req/s | p50 ms | p99 ms |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| mode | clients | requests | req/s | completion tok/s | tokens per answer | p50 ms | p99 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for clients in LEVELS:
         for mode in ("base", "mixed"):
-            rps, p50, p99 = level(mode, clients, loras)
-            print("| %s | %d | %d | %.1f | %.0f | %.0f |" % (mode, clients, max(1, N // clients) * clients, rps, p50, p99))
+            rps, tps, per_answer, p50, p99 = level(mode, clients, loras)
+            print("| %s | %d | %d | %.1f | %.0f | %.1f | %.0f | %.0f |"
+                  % (mode, clients, max(1, N // clients) * clients, rps, tps, per_answer, p50, p99))
             sys.stdout.flush()
 
 

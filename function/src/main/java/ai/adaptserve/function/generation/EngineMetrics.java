@@ -5,14 +5,18 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The engine's signals for autoscaling, in {@code /q/metrics}: rows running, requests waiting, KV bytes in use and in
  * the budget, decode steps and their time, tokens and a tokens/s rate between scrapes, requests abandoned and
- * refused, and the cache of prepared adapters (hits, misses, evictions, bytes).
+ * refused, and the cache of prepared adapters (hits, misses, evictions, bytes). Created at start-up: an
+ * application-scoped bean is otherwise made on its first call, which here is the first refusal, and until then the
+ * fleet's scaling policy would see no signal at all.
  */
+@Startup
 @ApplicationScoped
 public class EngineMetrics {
     private final ServingEngines engines;

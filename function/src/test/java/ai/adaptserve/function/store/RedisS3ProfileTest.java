@@ -119,6 +119,34 @@ class RedisS3ProfileTest {
     }
 
     @Test
+    void engineSignals_exportedForAutoscaling_andCountTheGeneration() {
+        // Given the packaged configuration, where nothing has been refused (the signals must not wait for a refusal)
+        String before = given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        for (String signal : List.of(
+                "adaptserve_engine_rows_running",
+                "adaptserve_engine_requests_waiting",
+                "adaptserve_engine_kv_bytes_used",
+                "adaptserve_engine_steps_total",
+                "adaptserve_engine_tokens_total")) {
+            org.junit.jupiter.api.Assertions.assertTrue(before.contains(signal), signal + " not in /q/metrics");
+        }
+        double tokens = metric("adaptserve_engine_tokens_total");
+
+        // When a base-model request generates 4 tokens (a stop string that never matches)
+        post(Map.of("prompt", "tree", "adapter", "none", "max_tokens", 4, "stop", "@@@"))
+                .then()
+                .statusCode(200);
+
+        // Then the engine's token count grew by them (it is added just after the step hands its rows back)
+        await(() -> metric("adaptserve_engine_tokens_total") >= tokens + 4, "the engine's token count");
+    }
+
+    @Test
     void readiness_redisDown_reportedButStillUp_requestsServed_andUpAgainWhenBack() {
         servers.redis().stop();
         try {
