@@ -35,14 +35,8 @@ class CreateOnlyTest extends WithRedisAndS3 {
         try (TieredAdapterStore a = TestSupport.store(config, registryA);
                 TieredAdapterStore b = TestSupport.store(config);
                 Resp resp = redis.resp()) {
-            CompletableFuture<AdapterResult> first = CompletableFuture.supplyAsync(() -> a.getOrCreate(
-                    key,
-                    k -> {
-                        aTraining.countDown();
-                        aMayFinish.await();
-                        return TrainedAdapter.of(AdapterKind.LORA, payloadA.clone());
-                    },
-                    Duration.ofSeconds(60)));
+            CompletableFuture<AdapterResult> first =
+                    TestSupport.trainWhenReleased(a, key, payloadA, aTraining, aMayFinish);
             assertTrue(aTraining.await(30, TimeUnit.SECONDS), "instance A trains");
             // The lock expires under A (as after a long pause), in Redis and on S3: B takes it and trains the same key.
             resp.call("DEL", "as:lock:" + key.id());

@@ -131,14 +131,8 @@ class S3LeaseTest extends WithRedisAndS3 {
         CountDownLatch aMayFinish = new CountDownLatch(1);
         try (TieredAdapterStore a = TestSupport.store(config, registryA);
                 TieredAdapterStore b = TestSupport.store(config)) {
-            CompletableFuture<AdapterResult> first = CompletableFuture.supplyAsync(() -> a.getOrCreate(
-                    key,
-                    k -> {
-                        aTraining.countDown();
-                        aMayFinish.await();
-                        return TrainedAdapter.of(AdapterKind.LORA, payloadA.clone());
-                    },
-                    Duration.ofSeconds(60)));
+            CompletableFuture<AdapterResult> first =
+                    TestSupport.trainWhenReleased(a, key, payloadA, aTraining, aMayFinish);
             assertTrue(aTraining.await(30, TimeUnit.SECONDS), "instance A trains");
             // Another instance takes the lease over (as after a pause of A longer than the TTL).
             s3.putObject(

@@ -117,4 +117,25 @@ final class TestSupport {
     static AtomicInteger counter() {
         return new AtomicInteger();
     }
+
+    /**
+     * Starts {@code store.getOrCreate(key)} on another thread with a trainer that says it has started ({@code
+     * training}), then waits for {@code release} before it returns {@code payload}: a training held open while a test
+     * does something to the lock.
+     */
+    static java.util.concurrent.CompletableFuture<AdapterResult> trainWhenReleased(
+            AdapterStore store,
+            AdapterKey key,
+            byte[] payload,
+            java.util.concurrent.CountDownLatch training,
+            java.util.concurrent.CountDownLatch release) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> store.getOrCreate(
+                key,
+                k -> {
+                    training.countDown();
+                    release.await();
+                    return TrainedAdapter.of(AdapterKind.LORA, payload.clone());
+                },
+                java.time.Duration.ofSeconds(60)));
+    }
 }
