@@ -42,14 +42,18 @@ final class LocalDirectoryTier implements DurableTier {
     }
 
     Path path(AdapterKey key) {
-        Path base = key.tenant().map(dir::resolve).orElse(dir);
-        return base.resolve("adapters").resolve(key.baseFingerprint()).resolve(key.id());
+        return folder(key.tenant(), key.baseFingerprint()).resolve(key.id());
+    }
+
+    /** The directory of every adapter of one tenant (or none) and base model. */
+    private Path folder(Optional<String> tenant, String baseFingerprint) {
+        return tenant.map(dir::resolve).orElse(dir).resolve("adapters").resolve(baseFingerprint);
     }
 
     @Override
     public AdapterListing.Listed list(Optional<String> tenant, String baseFingerprint, int max)
             throws TierUnavailableException {
-        Path folder = tenant.map(dir::resolve).orElse(dir).resolve("adapters").resolve(baseFingerprint);
+        Path folder = folder(tenant, baseFingerprint);
         List<String> ids = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {

@@ -69,12 +69,12 @@ final class S3Tier implements DurableTier {
     }
 
     String objectKey(AdapterKey key) {
-        return config.prefix()
-                + key.tenant().map(t -> t + "/").orElse("")
-                + "adapters/"
-                + key.baseFingerprint()
-                + "/"
-                + key.id();
+        return folder(key.tenant(), key.baseFingerprint()) + key.id();
+    }
+
+    /** The key prefix of every adapter of one tenant (or none) and base model; ends with {@code /}. */
+    private String folder(Optional<String> tenant, String baseFingerprint) {
+        return config.prefix() + tenant.map(t -> t + "/").orElse("") + "adapters/" + baseFingerprint + "/";
     }
 
     String leaseKey(AdapterKey key) {
@@ -231,7 +231,7 @@ final class S3Tier implements DurableTier {
     @Override
     public AdapterListing.Listed list(Optional<String> tenant, String baseFingerprint, int max)
             throws TierUnavailableException {
-        String prefix = config.prefix() + tenant.map(t -> t + "/").orElse("") + "adapters/" + baseFingerprint + "/";
+        String prefix = folder(tenant, baseFingerprint);
         List<ListedAdapter> found = new ArrayList<>();
         String token = null;
         do {

@@ -140,14 +140,15 @@ public class HttpGuards {
             metrics.answered(ApiMetrics.endpoint(path), status, code);
         }
         var response = ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (status == 413 || status == 400 || status == 414 || status == 431) {
-            // The body is left unread, so the connection cannot carry another request.
+        // The body is left unread, so the connection cannot carry another request.
+        boolean bodyRefused = status == 413 || status == 400 || status == 414 || status == 431;
+        if (bodyRefused) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
-            response.end(body);
-            closeAfterLinger(ctx.vertx(), ctx.request());
-            return;
         }
         response.end(body);
+        if (bodyRefused) {
+            closeAfterLinger(ctx.vertx(), ctx.request());
+        }
     }
 
     /**
