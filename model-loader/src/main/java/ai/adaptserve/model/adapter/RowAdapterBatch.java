@@ -121,17 +121,55 @@ public final class RowAdapterBatch implements AdapterBatch {
             case Identity i -> x.matMul(baseT);
             case Merged mg -> x.matMul(mg.weightT());
             case Factored f -> factored(x, f);
-            case Delta d -> {
-                NDArray y = x.matMul(baseT);
-                if (d.svf().isPresent()) {
-                    y = y.add(factored(x, d.svf().get()));
-                }
-                if (d.loraA().isPresent()) {
-                    y = y.add(x.matMul(d.loraA().get()).matMul(d.loraB().get()));
-                }
-                yield y;
-            }
+            case Delta d -> plusDelta(x.matMul(baseT), x, d);
         };
+    }
+
+    /**
+     * One product over the base weights side by side, then each matrix's rows' deltas added to its part. Null when
+     * a matrix is merged or factored here (its product does not start from the base product).
+     */
+    @Override
+    public NDArray projectSideBySide(
+            NDManager step, List<MatrixRef> ms, NDArray x, NDArray sideBySideT, List<NDArray> partsT) {
+        List<Prepared> ps = new ArrayList<>(ms.size());
+        boolean anyDelta = false;
+        for (int i = 0; i < ms.size(); i++) {
+            NDArray baseT = partsT.get(i);
+            Prepared p = prepared.computeIfAbsent(ms.get(i), k -> prepare(k, baseT));
+            if (p instanceof Merged || p instanceof Factored) {
+                return null;
+            }
+            anyDelta |= p instanceof Delta;
+            ps.add(p);
+        }
+        NDArray y = x.matMul(sideBySideT);
+        if (!anyDelta) {
+            return y;
+        }
+        long[] cuts = new long[ms.size() - 1];
+        long at = 0;
+        for (int i = 0; i < cuts.length; i++) {
+            at += partsT.get(i).getShape().get(1);
+            cuts[i] = at;
+        }
+        NDList parts = y.split(cuts, 2);
+        NDList out = new NDList(parts.size());
+        for (int i = 0; i < parts.size(); i++) {
+            out.add(ps.get(i) instanceof Delta d ? plusDelta(parts.get(i), x, d) : parts.get(i));
+        }
+        return NDArrays.concat(out, 2);
+    }
+
+    /** {@code y} (the base product) plus what each row's adapter adds to it. */
+    private static NDArray plusDelta(NDArray y, NDArray x, Delta d) {
+        if (d.svf().isPresent()) {
+            y = y.add(factored(x, d.svf().get()));
+        }
+        if (d.loraA().isPresent()) {
+            y = y.add(x.matMul(d.loraA().get()).matMul(d.loraB().get()));
+        }
+        return y;
     }
 
     private static NDArray factored(NDArray x, Factored f) {

@@ -41,6 +41,8 @@ final class GrowingKeys implements PassKeys {
 
     @Override
     public NDList extend(NDManager step, int layer, NDArray k, NDArray v) {
+        k = k.transpose(0, 2, 1, 3);
+        v = v.transpose(0, 2, 1, 3);
         if (past > 0) {
             k = cache.keys(layer).concat(k, 2);
             v = cache.values(layer).concat(v, 2);

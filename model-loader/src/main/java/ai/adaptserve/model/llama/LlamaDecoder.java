@@ -5,12 +5,14 @@ import ai.adaptserve.model.adapter.MatrixRef;
 import ai.adaptserve.model.adapter.TargetMatrix;
 import ai.adaptserve.model.config.ModelConfig;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -24,11 +26,62 @@ public final class LlamaDecoder {
     private final ModelConfig cfg;
     private final RotaryEmbedding rope;
     private final LongAdder positionsRun = new LongAdder();
+    /** {@code refs[layer][target.ordinal()]}: made once, not per step. */
+    private final MatrixRef[][] refs;
 
+    private final List<MatrixRef>[] qkvRefs;
+    private final List<MatrixRef>[] gateUpRefs;
+    /**
+     * Constants made once with the weights, which outlive every step: DJL's {@code add(Number)} and
+     * {@code mul(Number)} would copy a scalar in from Java per call (and free it right after the op, while autograd
+     * may keep it for the backward pass of training).
+     */
+    private final NDArray normEps;
+
+    private final NDArray minusHalf;
+    private final NDArray attentionScale;
+    /**
+     * {@code [headDim, headDim]}: {@code x · rotateHalf} is Hugging Face's {@code rotate_half(x)} ({@code [-x2, x1]}),
+     * one product instead of a split, a negation and a concatenation; exact, as each output is one input times ±1.
+     */
+    private final NDArray rotateHalf;
+
+    private static final int Q = TargetMatrix.Q.ordinal();
+    private static final int K = TargetMatrix.K.ordinal();
+    private static final int V = TargetMatrix.V.ordinal();
+    private static final int O = TargetMatrix.O.ordinal();
+    private static final int GATE = TargetMatrix.GATE.ordinal();
+    private static final int UP = TargetMatrix.UP.ordinal();
+    private static final int DOWN = TargetMatrix.DOWN.ordinal();
+
+    @SuppressWarnings("unchecked")
     public LlamaDecoder(LlamaWeights weights) {
         this.weights = weights;
         this.cfg = weights.config();
         this.rope = new RotaryEmbedding(cfg);
+        int layers = cfg.numLayers();
+        this.refs = new MatrixRef[layers][TargetMatrix.values().length];
+        this.qkvRefs = new List[layers];
+        this.gateUpRefs = new List[layers];
+        for (int l = 0; l < layers; l++) {
+            for (TargetMatrix target : TargetMatrix.values()) {
+                refs[l][target.ordinal()] = target == TargetMatrix.HEAD ? MatrixRef.head() : new MatrixRef(l, target);
+            }
+            qkvRefs[l] = List.of(refs[l][Q], refs[l][K], refs[l][V]);
+            gateUpRefs[l] = List.of(refs[l][GATE], refs[l][UP]);
+        }
+        NDManager constants = weights.manager();
+        this.normEps = constants.create(cfg.rmsNormEps());
+        this.minusHalf = constants.create(-0.5);
+        this.attentionScale = constants.create(1.0 / Math.sqrt(cfg.headDim()));
+        int hd = cfg.headDim();
+        int half = hd / 2;
+        float[] r = new float[hd * hd];
+        for (int j = 0; j < half; j++) {
+            r[(j + half) * hd + j] = -1f; // out[j] = -x[j + half]
+            r[j * hd + j + half] = 1f; // out[j + half] = x[j]
+        }
+        this.rotateHalf = constants.create(r, new Shape(hd, hd)).toType(weights.dtype(), false);
     }
 
     public LlamaWeights weights() {
@@ -142,41 +195,67 @@ public final class LlamaDecoder {
         NDArray ids = step.create(flat);
         NDArray x = weights.embed().get(step, new NDIndex("{}", ids)).reshape(b, s, cfg.hiddenSize());
 
+        // Rotary tables broadcast over the heads of [B, S, heads, headDim]: queries and keys are rotated together,
+        // before they are split, and keys are written to the cache in that layout.
         float[][] cs = rope.tables(positions);
         DataType dt = weights.dtype();
-        NDArray cos = step.create(cs[0], new Shape(b, 1, s, cfg.headDim())).toType(dt, false);
-        NDArray sin = step.create(cs[1], new Shape(b, 1, s, cfg.headDim())).toType(dt, false);
+        NDArray cos = step.create(cs[0], new Shape(b, s, 1, cfg.headDim())).toType(dt, false);
+        NDArray sin = step.create(cs[1], new Shape(b, s, 1, cfg.headDim())).toType(dt, false);
         NDArray mask = keys.mask(step, s, blockedScore()).toType(dt, false);
         int t = keys.keyLength(s);
+        int heads = cfg.numHeads();
+        int kvHeads = cfg.numKvHeads();
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             LlamaWeights.Layer w = weights.layers().get(l);
             NDArray h = rmsNorm(x, w.attnNorm());
-            NDArray q = project(step, adapters, l, TargetMatrix.Q, h, w.qT(), w.qBias())
-                    .reshape(b, s, cfg.numHeads(), cfg.headDim())
-                    .transpose(0, 2, 1, 3);
-            NDArray k = project(step, adapters, l, TargetMatrix.K, h, w.kT(), w.kBias())
-                    .reshape(b, s, cfg.numKvHeads(), cfg.headDim())
-                    .transpose(0, 2, 1, 3);
-            NDArray v = project(step, adapters, l, TargetMatrix.V, h, w.vT(), w.vBias())
-                    .reshape(b, s, cfg.numKvHeads(), cfg.headDim())
-                    .transpose(0, 2, 1, 3);
-            q = applyRope(q, cos, sin);
-            k = applyRope(k, cos, sin);
-            NDList kv = keys.extend(step, l, k, v);
-            k = kv.get(0);
-            v = kv.get(1);
+            NDList qkAndV = queriesKeysValues(step, adapters, l, w, h)
+                    .reshape(b, s, heads + 2L * kvHeads, cfg.headDim())
+                    .split(new long[] {heads + kvHeads}, 2);
+            NDArray qk = qkAndV.get(0);
+            NDList qAndK = qk.mul(cos).add(qk.matMul(rotateHalf).mul(sin)).split(new long[] {heads}, 2);
+            NDList kv = keys.extend(step, l, qAndK.get(1), qkAndV.get(1));
 
-            NDArray attn = attention(q, k, v, mask, b, s, t);
-            x = x.add(adapters.project(step, new MatrixRef(l, TargetMatrix.O), attn, w.oT()));
+            NDArray attn = attention(qAndK.get(0), kv.get(0), kv.get(1), mask, b, s, t);
+            x = x.add(adapters.project(step, refs[l][O], attn, w.oT()));
 
             NDArray h2 = rmsNorm(x, w.mlpNorm());
-            NDArray gate = adapters.project(step, new MatrixRef(l, TargetMatrix.GATE), h2, w.gateT());
-            NDArray up = adapters.project(step, new MatrixRef(l, TargetMatrix.UP), h2, w.upT());
-            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-            x = x.add(adapters.project(step, new MatrixRef(l, TargetMatrix.DOWN), act, w.downT()));
+            NDList gateAndUp = gateAndUp(step, adapters, l, w, h2);
+            NDArray gate = gateAndUp.get(0);
+            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(gateAndUp.get(1));
+            x = x.add(adapters.project(step, refs[l][DOWN], act, w.downT()));
         }
         return x;
+    }
+
+    /** {@code [B, S, q + k + v]}: queries, keys and values side by side, adapters and biases applied. */
+    private NDArray queriesKeysValues(NDManager step, AdapterBatch adapters, int l, LlamaWeights.Layer w, NDArray h) {
+        if (w.fused().isPresent()) {
+            LlamaWeights.SideBySide f = w.fused().get();
+            NDArray y = adapters.projectSideBySide(step, qkvRefs[l], h, f.qkvT(), List.of(w.qT(), w.kT(), w.vT()));
+            if (y != null) {
+                return f.qkvBias().isPresent() ? y.add(f.qkvBias().get()) : y;
+            }
+        }
+        return NDArrays.concat(
+                new NDList(
+                        project(step, adapters, refs[l][Q], h, w.qT(), w.qBias()),
+                        project(step, adapters, refs[l][K], h, w.kT(), w.kBias()),
+                        project(step, adapters, refs[l][V], h, w.vT(), w.vBias())),
+                2);
+    }
+
+    /** The gate and up products, adapters applied. */
+    private NDList gateAndUp(NDManager step, AdapterBatch adapters, int l, LlamaWeights.Layer w, NDArray h) {
+        if (w.fused().isPresent()) {
+            NDArray y = adapters.projectSideBySide(
+                    step, gateUpRefs[l], h, w.fused().get().gateUpT(), List.of(w.gateT(), w.upT()));
+            if (y != null) {
+                return y.split(new long[] {cfg.intermediateSize()}, 2);
+            }
+        }
+        return new NDList(
+                adapters.project(step, refs[l][GATE], h, w.gateT()), adapters.project(step, refs[l][UP], h, w.upT()));
     }
 
     /**
@@ -213,14 +292,20 @@ public final class LlamaDecoder {
         return f32(rmsNorm(x, weights.finalNorm()));
     }
 
+    /**
+     * @param q {@code [B, S, heads, headDim]}, rotated
+     * @param k {@code [B, kvHeads, T, headDim]}
+     * @param v {@code [B, kvHeads, T, headDim]}
+     * @return {@code [B, S, heads * headDim]}
+     */
     private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int b, int s, int t) {
         int kvh = cfg.numKvHeads();
         int rep = cfg.kvGroups();
         int hd = cfg.headDim();
         // Grouped-query attention without repeating K/V: the query heads that share a KV head are stacked.
-        NDArray qg = q.reshape(b, kvh, (long) rep * s, hd);
+        NDArray qg = q.transpose(0, 2, 1, 3).reshape(b, kvh, (long) rep * s, hd);
         NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2))
-                .mul(scalar(q, 1.0 / Math.sqrt(hd)))
+                .mul(attentionScale)
                 .reshape(b, kvh, rep, s, t)
                 .add(mask);
         NDArray probs = scores.softmax(-1).reshape(b, kvh, (long) rep * s, t);
@@ -237,33 +322,12 @@ public final class LlamaDecoder {
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.mul(variance.add(cfg.rmsNormEps()).pow(scalar(x, -0.5))).mul(weight);
+        return x.mul(variance.add(normEps).pow(minusHalf)).mul(weight);
     }
 
     private static NDArray project(
-            NDManager step,
-            AdapterBatch adapters,
-            int layer,
-            TargetMatrix target,
-            NDArray x,
-            NDArray wT,
-            Optional<NDArray> bias) {
-        NDArray y = adapters.project(step, new MatrixRef(layer, target), x, wT);
+            NDManager step, AdapterBatch adapters, MatrixRef m, NDArray x, NDArray wT, Optional<NDArray> bias) {
+        NDArray y = adapters.project(step, m, x, wT);
         return bias.isPresent() ? y.add(bias.get()) : y;
-    }
-
-    /**
-     * A scalar owned by {@code like}'s manager (the step's), so it lives until the step closes. DJL's
-     * {@code mul(Number)} and {@code pow(Number)} close their scalar right after the op, while autograd may keep it for
-     * the backward pass of training, which then reads freed memory.
-     */
-    private static NDArray scalar(NDArray like, double value) {
-        return like.getManager().create(value);
-    }
-
-    private static NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {
-        NDList halves = x.split(2, 3);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
-        return x.mul(cos).add(rotated.mul(sin));
     }
 }

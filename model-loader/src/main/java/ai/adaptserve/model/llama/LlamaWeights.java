@@ -7,6 +7,7 @@ import ai.adaptserve.model.checkpoint.MalformedCheckpointException;
 import ai.adaptserve.model.config.ModelConfig;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
@@ -30,7 +31,11 @@ public final class LlamaWeights implements AutoCloseable {
     private final NDArray lmHeadT;
     private final List<Layer> layers;
 
-    /** One decoder layer; {@code *T} are {@code [in, out]}; biases are empty unless the model has them. */
+    /**
+     * One decoder layer; {@code *T} are {@code [in, out]}; biases are empty unless the model has them. When the weights
+     * were loaded from a checkpoint, {@code fused} holds the matrices that read the same input side by side, and the
+     * separate ones are views into it (no weight is stored twice).
+     */
     public record Layer(
             NDArray attnNorm,
             NDArray qT,
@@ -43,7 +48,15 @@ public final class LlamaWeights implements AutoCloseable {
             NDArray mlpNorm,
             NDArray gateT,
             NDArray upT,
-            NDArray downT) {}
+            NDArray downT,
+            Optional<SideBySide> fused) {}
+
+    /**
+     * Matrices that read the same input, side by side: {@code qkvT} is {@code [hidden, q + k + v]} (queries, keys,
+     * values, in that order), {@code gateUpT} is {@code [hidden, 2 * intermediate]} (gate, then up). One product over
+     * each costs one call into the engine instead of three or two, which is most of a small model's decode step.
+     */
+    public record SideBySide(NDArray qkvT, Optional<NDArray> qkvBias, NDArray gateUpT) {}
 
     private LlamaWeights(
             ModelConfig config,
@@ -81,23 +94,39 @@ public final class LlamaWeights implements AutoCloseable {
             List<Layer> layers = new ArrayList<>();
             for (int i = 0; i < cfg.numLayers(); i++) {
                 String p = "model.layers." + i + ".";
-                boolean bias = cfg.attentionBias();
+                String a = p + "self_attn.";
+                long q = cfg.qDim();
+                long kv = cfg.kvDim();
+                long inter = cfg.intermediateSize();
+                // Rows stacked as one [q + k + v, hidden] tensor; each matrix is a row range of it, so the separate
+                // matrices (adapters, training, SVD) and the side-by-side product read the same bytes.
+                NDArray qkv = l.rows(
+                        List.of(a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight"),
+                        new long[] {q, kv, kv},
+                        h);
+                NDArray gateUp = l.rows(
+                        List.of(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"), new long[] {inter, inter}, h);
+                Optional<NDArray> qkvBias = cfg.attentionBias()
+                        ? Optional.of(l.rows(
+                                List.of(a + "q_proj.bias", a + "k_proj.bias", a + "v_proj.bias"),
+                                new long[] {q, kv, kv},
+                                -1))
+                        : Optional.empty();
                 layers.add(new Layer(
                         l.vector(p + "input_layernorm.weight", h),
-                        l.matrix(p + "self_attn.q_proj.weight", cfg.qDim(), h).transpose(),
-                        bias ? Optional.of(l.vector(p + "self_attn.q_proj.bias", cfg.qDim())) : Optional.empty(),
-                        l.matrix(p + "self_attn.k_proj.weight", cfg.kvDim(), h).transpose(),
-                        bias ? Optional.of(l.vector(p + "self_attn.k_proj.bias", cfg.kvDim())) : Optional.empty(),
-                        l.matrix(p + "self_attn.v_proj.weight", cfg.kvDim(), h).transpose(),
-                        bias ? Optional.of(l.vector(p + "self_attn.v_proj.bias", cfg.kvDim())) : Optional.empty(),
+                        rowRange(qkv, 0, q).transpose(),
+                        qkvBias.map(b -> rowRange(b, 0, q)),
+                        rowRange(qkv, q, q + kv).transpose(),
+                        qkvBias.map(b -> rowRange(b, q, q + kv)),
+                        rowRange(qkv, q + kv, q + 2 * kv).transpose(),
+                        qkvBias.map(b -> rowRange(b, q + kv, q + 2 * kv)),
                         l.matrix(p + "self_attn.o_proj.weight", h, cfg.qDim()).transpose(),
                         l.vector(p + "post_attention_layernorm.weight", h),
-                        l.matrix(p + "mlp.gate_proj.weight", cfg.intermediateSize(), h)
-                                .transpose(),
-                        l.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), h)
-                                .transpose(),
+                        rowRange(gateUp, 0, inter).transpose(),
+                        rowRange(gateUp, inter, 2 * inter).transpose(),
                         l.matrix(p + "mlp.down_proj.weight", h, cfg.intermediateSize())
-                                .transpose()));
+                                .transpose(),
+                        Optional.of(new SideBySide(qkv.transpose(), qkvBias, gateUp.transpose()))));
             }
             return new LlamaWeights(cfg, m, dtype, embed, norm, head.transpose(), layers);
         } catch (MalformedCheckpointException | RuntimeException e) {
@@ -140,7 +169,8 @@ public final class LlamaWeights implements AutoCloseable {
                     existing(tensors, p + "post_attention_layernorm.weight", h),
                     t.apply(existing(tensors, p + "mlp.gate_proj.weight", cfg.intermediateSize(), h)),
                     t.apply(existing(tensors, p + "mlp.up_proj.weight", cfg.intermediateSize(), h)),
-                    t.apply(existing(tensors, p + "mlp.down_proj.weight", h, cfg.intermediateSize()))));
+                    t.apply(existing(tensors, p + "mlp.down_proj.weight", h, cfg.intermediateSize())),
+                    Optional.empty()));
         }
         NDArray norm = existing(tensors, "model.norm.weight", h);
         return new LlamaWeights(cfg, manager, embed.getDataType(), embed, norm, t.apply(head), layers);
@@ -158,7 +188,30 @@ public final class LlamaWeights implements AutoCloseable {
         return a;
     }
 
+    /** Rows {@code from..to} of {@code a} (its first axis), as a view sharing its storage. */
+    private static NDArray rowRange(NDArray a, long from, long to) {
+        return a.get(new NDIndex("{}:{}", from, to));
+    }
+
     private record Loader(CheckpointTensors tensors, Path dir, NDManager manager, DataType dtype) {
+        /**
+         * Tensors stacked along their first axis into one: each {@code [rows[i], cols]} (vectors of {@code rows[i]}
+         * when {@code cols} is negative), each shape checked as {@link #create} checks it.
+         */
+        NDArray rows(List<String> names, long[] rows, long cols) throws MalformedCheckpointException {
+            long total = Arrays.stream(rows).sum();
+            long width = cols < 0 ? 1 : cols;
+            float[] all = new float[Math.toIntExact(total * width)];
+            int at = 0;
+            for (int i = 0; i < names.size(); i++) {
+                float[] part =
+                        checkedFloats(names.get(i), cols < 0 ? new long[] {rows[i]} : new long[] {rows[i], cols});
+                System.arraycopy(part, 0, all, at, part.length);
+                at += part.length;
+            }
+            return onDevice(all, cols < 0 ? new Shape(total) : new Shape(total, cols));
+        }
+
         NDArray matrix(String name, long rows, long cols) throws MalformedCheckpointException {
             return create(name, rows, cols);
         }
@@ -168,6 +221,10 @@ public final class LlamaWeights implements AutoCloseable {
         }
 
         private NDArray create(String name, long... expected) throws MalformedCheckpointException {
+            return onDevice(checkedFloats(name, expected), new Shape(expected));
+        }
+
+        private float[] checkedFloats(String name, long... expected) throws MalformedCheckpointException {
             if (!tensors.names().contains(name)) {
                 throw new MalformedCheckpointException(dir, name, "tensor is missing from the checkpoint");
             }
@@ -179,7 +236,11 @@ public final class LlamaWeights implements AutoCloseable {
                         "shape " + Arrays.toString(shape) + " does not match config.json, expected "
                                 + Arrays.toString(expected));
             }
-            NDArray a = manager.create(tensors.readFloats(name), new Shape(expected));
+            return tensors.readFloats(name);
+        }
+
+        private NDArray onDevice(float[] values, Shape shape) {
+            NDArray a = manager.create(values, shape);
             if (dtype != DataType.FLOAT32) {
                 NDArray cast = a.toType(dtype, false);
                 a.close();

@@ -21,8 +21,9 @@ interface PassKeys {
     NDArray mask(NDManager step, int s, float blocked);
 
     /**
-     * Keeps the new keys and values of layer {@code layer} ({@code [B, kvHeads, S, headDim]}) and returns the keys
-     * and values attention reads, {@code [B, kvHeads, T, headDim]}, owned by {@code step} or by the cache.
+     * Keeps the new keys and values of layer {@code layer} ({@code [B, S, kvHeads, headDim]}, as the projections
+     * make them) and returns the keys and values attention reads, {@code [B, kvHeads, T, headDim]}, owned by
+     * {@code step} or by the cache.
      */
     NDList extend(NDManager step, int layer, NDArray k, NDArray v);
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * One pass over rows held in {@link KvSlots}: row {@code i} lives in slot {@code rowSlots[i]} and has
@@ -17,6 +18,10 @@ final class SlotKeys implements PassKeys {
     private final int[] starts;
     private final int longest;
     private final boolean contiguous;
+    /** Built on the first layer's write and read, kept for the pass's other layers. */
+    private NDIndex writeAt;
+
+    private NDIndex readAt;
 
     SlotKeys(KvSlots slots, int[] rowSlots, int[] starts) {
         this.slots = slots;
@@ -49,27 +54,47 @@ final class SlotKeys implements PassKeys {
 
     @Override
     public NDList extend(NDManager step, int layer, NDArray k, NDArray v) {
-        int s = (int) k.getShape().get(2);
+        int s = (int) k.getShape().get(1);
         if (longest + s > slots.slotLength()) {
             throw new IllegalStateException("a row would pass its slot's " + slots.slotLength() + " positions");
         }
+        if (writeAt == null) {
+            writeAt = writeIndex(step, s);
+        }
+        // One scattered write per tensor for every row of the pass: keys[rowSlots[i], :, starts[i] + j, :] = k[i, j].
         NDArray allK = slots.keys(layer);
         NDArray allV = slots.values(layer);
-        for (int i = 0; i < rowSlots.length; i++) {
-            NDIndex at = new NDIndex("{}, :, {}:{}, :", rowSlots[i], starts[i], starts[i] + s);
-            allK.set(at, k.get(i));
-            allV.set(at, v.get(i));
-        }
+        allK.set(writeAt, k);
+        allV.set(writeAt, v);
         int t = longest + s;
         if (contiguous) {
             // Neighbouring slots are read as a view: no copy.
             NDIndex rows = new NDIndex("{}:{}, :, :{}, :", rowSlots[0], rowSlots[0] + rowSlots.length, t);
             return new NDList(allK.get(step, rows), allV.get(step, rows));
         }
-        NDArray which = step.create(rowSlots);
+        if (readAt == null) {
+            readAt = new NDIndex("{}", step.create(rowSlots));
+        }
         NDIndex keysUpTo = new NDIndex(":, :, :{}, :", t);
         return new NDList(
-                allK.get(step, new NDIndex("{}", which)).get(keysUpTo),
-                allV.get(step, new NDIndex("{}", which)).get(keysUpTo));
+                allK.get(step, readAt).get(keysUpTo), allV.get(step, readAt).get(keysUpTo));
+    }
+
+    /**
+     * {@code [rowSlots[i]] × [starts[i] + j]} as two broadcast index arrays ({@code [B, 1]} and {@code [B, S]}) around
+     * the heads axis: indexing a slot tensor with it selects {@code [B, S, kvHeads, headDim]}, the layout the
+     * projections make. Built once per pass; every layer writes through it.
+     */
+    private NDIndex writeIndex(NDManager step, int s) {
+        int b = rowSlots.length;
+        long[] rows = new long[b];
+        long[] positions = new long[b * s];
+        for (int i = 0; i < b; i++) {
+            rows[i] = rowSlots[i];
+            for (int j = 0; j < s; j++) {
+                positions[i * s + j] = starts[i] + j;
+            }
+        }
+        return new NDIndex("{}, :, {}", step.create(rows, new Shape(b, 1)), step.create(positions, new Shape(b, s)));
     }
 }
