@@ -46,6 +46,15 @@ public final class LlamaDecoder {
      */
     private final NDArray rotateHalf;
 
+    /**
+     * Positions whose rotary tables are made once, at start ({@code 2 * 4096 * headDim} values): a decode step then
+     * copies in only its positions.
+     */
+    static final int TABLED_POSITIONS = 4096;
+
+    private final NDArray rotaryCos;
+    private final NDArray rotarySin;
+
     private static final int Q = TargetMatrix.Q.ordinal();
     private static final int K = TargetMatrix.K.ordinal();
     private static final int V = TargetMatrix.V.ordinal();
@@ -54,8 +63,13 @@ public final class LlamaDecoder {
     private static final int UP = TargetMatrix.UP.ordinal();
     private static final int DOWN = TargetMatrix.DOWN.ordinal();
 
-    @SuppressWarnings("unchecked")
     public LlamaDecoder(LlamaWeights weights) {
+        this(weights, TABLED_POSITIONS);
+    }
+
+    /** As the public constructor, with rotary tables made for the first {@code tabledPositions} positions only. */
+    @SuppressWarnings("unchecked")
+    LlamaDecoder(LlamaWeights weights, int tabledPositions) {
         this.weights = weights;
         this.cfg = weights.config();
         this.rope = new RotaryEmbedding(cfg);
@@ -82,6 +96,14 @@ public final class LlamaDecoder {
             r[j * hd + j + half] = 1f; // out[j + half] = x[j]
         }
         this.rotateHalf = constants.create(r, new Shape(hd, hd)).toType(weights.dtype(), false);
+        int tabled = Math.max(1, Math.min(cfg.maxPositionEmbeddings(), tabledPositions));
+        int[] all = new int[tabled];
+        for (int p = 0; p < tabled; p++) {
+            all[p] = p;
+        }
+        float[][] cs = rope.tables(all);
+        this.rotaryCos = constants.create(cs[0], new Shape(tabled, hd)).toType(weights.dtype(), false);
+        this.rotarySin = constants.create(cs[1], new Shape(tabled, hd)).toType(weights.dtype(), false);
     }
 
     public LlamaWeights weights() {
@@ -197,10 +219,10 @@ public final class LlamaDecoder {
 
         // Rotary tables broadcast over the heads of [B, S, heads, headDim]: queries and keys are rotated together,
         // before they are split, and keys are written to the cache in that layout.
-        float[][] cs = rope.tables(positions);
+        NDArray[] cosSin = rotaryTables(step, positions, b, s);
+        NDArray cos = cosSin[0];
+        NDArray sin = cosSin[1];
         DataType dt = weights.dtype();
-        NDArray cos = step.create(cs[0], new Shape(b, s, 1, cfg.headDim())).toType(dt, false);
-        NDArray sin = step.create(cs[1], new Shape(b, s, 1, cfg.headDim())).toType(dt, false);
         NDArray mask = keys.mask(step, s, blockedScore()).toType(dt, false);
         int t = keys.keyLength(s);
         int heads = cfg.numHeads();
@@ -226,6 +248,31 @@ public final class LlamaDecoder {
             x = x.add(adapters.project(step, refs[l][DOWN], act, w.downT()));
         }
         return x;
+    }
+
+    /**
+     * cos and sin of each position, {@code [B, S, 1, headDim]} in the compute type: gathered from the tables made at
+     * start for the first {@link #TABLED_POSITIONS} positions (one small index array copied in per step, not two
+     * tables), computed per step past them.
+     */
+    private NDArray[] rotaryTables(NDManager step, int[] positions, int b, int s) {
+        Shape shape = new Shape(b, s, 1, cfg.headDim());
+        int max = 0;
+        for (int p : positions) {
+            max = Math.max(max, p);
+        }
+        if (max < rotaryCos.getShape().get(0)) {
+            NDIndex at = new NDIndex("{}", step.create(positions));
+            return new NDArray[] {
+                rotaryCos.get(step, at).reshape(shape), rotarySin.get(step, at).reshape(shape)
+            };
+        }
+        float[][] cs = rope.tables(positions);
+        DataType dt = weights.dtype();
+        return new NDArray[] {
+            step.create(cs[0], shape).toType(dt, false),
+            step.create(cs[1], shape).toType(dt, false)
+        };
     }
 
     /** {@code [B, S, q + k + v]}: queries, keys and values side by side, adapters and biases applied. */

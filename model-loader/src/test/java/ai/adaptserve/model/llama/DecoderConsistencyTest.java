@@ -70,6 +70,30 @@ class DecoderConsistencyTest {
         }
     }
 
+    /** Positions past the rotary tables made at start get their tables computed per step, to the same values. */
+    @Test
+    void positionsPastTheRotaryTables_giveTheSameLogits() {
+        float[][][] tabled = prefillThenStep(model.decoder());
+        // Tables for positions 0-3 only: the steps at positions 4 and later compute theirs per step.
+        float[][][] computed = prefillThenStep(new LlamaDecoder(model.decoder().weights(), 4));
+        for (int p = 0; p < tabled.length; p++) {
+            assertEquals(0.0, maxAbsDiff(tabled[p][0], computed[p][0]), "pass " + p);
+        }
+    }
+
+    /** The logits of a 3-token prefill of PROMPTS[2], then of a step per further token. */
+    private static float[][][] prefillThenStep(LlamaDecoder decoder) {
+        int[] full = PROMPTS[2];
+        float[][][] out = new float[full.length - 2][][];
+        try (DecodeSession s = new DecodeSession(decoder, 1)) {
+            out[0] = s.prefill(new int[][] {Arrays.copyOf(full, 3)});
+            for (int p = 3; p < full.length; p++) {
+                out[p - 2] = s.step(new int[] {full[p]});
+            }
+        }
+        return out;
+    }
+
     static double maxAbsDiff(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         double m = 0;
