@@ -223,7 +223,10 @@ public final class LlamaDecoder {
         NDArray cos = cosSin[0];
         NDArray sin = cosSin[1];
         DataType dt = weights.dtype();
-        NDArray mask = keys.mask(step, s, blockedScore()).toType(dt, false);
+        NDArray mask = keys.mask(step, s, blockedScore());
+        if (mask != null) {
+            mask = mask.toType(dt, false);
+        }
         int t = keys.keyLength(s);
         int heads = cfg.numHeads();
         int kvHeads = cfg.numKvHeads();
@@ -349,17 +352,18 @@ public final class LlamaDecoder {
         int kvh = cfg.numKvHeads();
         int rep = cfg.kvGroups();
         int hd = cfg.headDim();
-        // Grouped-query attention without repeating K/V: the query heads that share a KV head are stacked.
-        NDArray qg = q.transpose(0, 2, 1, 3).reshape(b, kvh, (long) rep * s, hd);
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2))
-                .mul(attentionScale)
-                .reshape(b, kvh, rep, s, t)
-                .add(mask);
-        NDArray probs = scores.softmax(-1).reshape(b, kvh, (long) rep * s, t);
-        return probs.matMul(v)
-                .reshape(b, cfg.numHeads(), s, hd)
-                .transpose(0, 2, 1, 3)
-                .reshape(b, s, cfg.qDim());
+        // Grouped-query attention without repeating K/V: the query heads that share a KV head are stacked. With one
+        // new position per row, [B, 1, heads, hd] is already in that order and a reshape does it.
+        NDArray qg = (s == 1 ? q : q.transpose(0, 2, 1, 3)).reshape(b, kvh, (long) rep * s, hd);
+        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale);
+        if (mask != null) {
+            scores = scores.reshape(b, kvh, rep, s, t).add(mask).reshape(b, kvh, (long) rep * s, t);
+        }
+        NDArray out = scores.softmax(-1).matMul(v);
+        if (s == 1) {
+            return out.reshape(b, 1, cfg.qDim());
+        }
+        return out.reshape(b, cfg.numHeads(), s, hd).transpose(0, 2, 1, 3).reshape(b, s, cfg.qDim());
     }
 
     /** The additive score of a blocked key: large and negative, within what the compute type holds. */

@@ -16,7 +16,8 @@ interface PassKeys {
 
     /**
      * The additive attention mask {@code [B, 1, 1, S, T]} in F32, built from tensors (nothing of size S·T on the Java
-     * heap): 0 where a query may attend to a key, {@code blocked} elsewhere.
+     * heap): 0 where a query may attend to a key, {@code blocked} elsewhere. Null when no query of the pass is blocked
+     * from any key (a decode step whose rows all have the same length), so attention adds nothing.
      */
     NDArray mask(NDManager step, int s, float blocked);
 
