@@ -1,5 +1,6 @@
 package ai.adaptserve.model.adapter;
 
+import ai.adaptserve.model.LibtorchOwned;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -57,7 +58,7 @@ public final class PreparedAdapters implements AutoCloseable {
 
         private NDArray create(float[] values, Shape shape) {
             bytes += 4L * values.length;
-            return manager.create(values, shape);
+            return LibtorchOwned.copyOf(manager, values, shape);
         }
     }
 

@@ -1,5 +1,6 @@
 package ai.adaptserve.model.train;
 
+import ai.adaptserve.model.LibtorchOwned;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterBatch;
 import ai.djl.ndarray.NDArray;
@@ -50,7 +51,7 @@ abstract class TrainableBatch<A extends Adapter> implements AdapterBatch, AutoCl
     }
 
     Param param(String name, float[] init, Shape shape, boolean decay) {
-        Param p = new Param(name, manager.create(init, shape), decay);
+        Param p = new Param(name, LibtorchOwned.copyOf(manager, init, shape), decay);
         params.add(p);
         return p;
     }
