@@ -5,11 +5,15 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.LogManager;
 
 /**
- * The service's entry point: starts loading the native libraries before Quarkus boots (about a second of work that
- * otherwise waits for Quarkus's start event), then runs Quarkus as usual.
+ * The service's entry point: starts loading the native libraries and the base model before Quarkus boots (one to two
+ * seconds of work that would otherwise wait for Quarkus's start event), then runs Quarkus as usual.
  */
 @QuarkusMain
 public final class Main {
@@ -22,7 +26,12 @@ public final class Main {
         // Quarkus's log manager (already named by java.util.logging.manager here) is set up on this thread first:
         // DJL's loggers on the preload thread would otherwise set it up at the same time, and the two deadlock.
         LogManager.getLogManager();
-        NativePreload.start();
+        CompletableFuture<NativePreload.Loaded> natives = NativePreload.start();
+        // The model's own load (files, weights, experts, router: most of a second) on its own thread too, on the plan
+        // the system properties and the environment give; ModelLifecycle takes it over if the configuration agrees.
+        ModelPlan.guess(properties(), System.getenv(), Path.of(""))
+                .ifPresent(plan ->
+                        EarlyLoad.MODEL.start(plan, p -> ModelLoad.run(p, natives), "adaptserve-model-preload"));
         loadJdkNativeLibraries();
         // Hibernate Validator looks for JavaFX at start: a class lookup that misses on every jar of the class path and
         // a logged exception with its stack trace (the top cost of Quarkus's static init in the profile); there is
@@ -31,6 +40,12 @@ public final class Main {
             System.setProperty(NO_JAVAFX, "true");
         }
         Quarkus.run(args);
+    }
+
+    private static Map<String, String> properties() {
+        Map<String, String> properties = new HashMap<>();
+        System.getProperties().forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
+        return properties;
     }
 
     /**

@@ -2,25 +2,19 @@ package ai.adaptserve.function.lifecycle;
 
 import ai.adaptserve.function.routing.TaskRouting;
 import ai.adaptserve.function.settings.AdaptServeConfig;
-import ai.adaptserve.model.BuiltinModel;
-import ai.adaptserve.model.LoadedModel;
-import ai.adaptserve.model.ModelOptions;
-import ai.adaptserve.model.placement.Placement;
-import ai.adaptserve.model.placement.PlacementRule;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.jboss.logging.Logger;
 
 /**
- * Loads the base model on a background thread when the application starts, so the HTTP server answers at once
- * (readiness DOWN, generation 503) while the weights load; closes it when the application stops.
+ * Serves the base model once it is loaded, on a background thread, so the HTTP server answers at once (readiness
+ * DOWN, generation 503) while the weights load; closes it when the application stops. The load itself
+ * ({@link ModelLoad}) usually started as the JVM started ({@link Main}, {@link EarlyLoad}).
  */
 @ApplicationScoped
 public class ModelLifecycle {
@@ -41,49 +35,65 @@ public class ModelLifecycle {
     }
 
     void onStart(@Observes StartupEvent event) {
-        String source = config.model()
-                .path()
-                .map(Path::toString)
-                .orElse("the built-in model (" + config.model().cacheDir() + ")");
-        holder.loading(source);
-        // libtorch (about a second to load) comes up on its own thread while the model's files are written and read;
-        // started by Main as the JVM starts, or here where there is no Main (tests).
-        CompletableFuture<NativePreload.Loaded> natives = NativePreload.start();
-        Thread thread = new Thread(() -> load(source, natives), "adaptserve-model-loader");
+        ModelPlan plan = ModelPlan.of(config.model());
+        holder.loading(plan.source());
+        // Main started the load as the JVM started, on the plan it read from the system properties and the
+        // environment; it is this load if the configuration asks for the same model. Otherwise (and in tests, which
+        // have no Main) the model loads from here, libtorch on its own thread while the model's files are written.
+        EarlyLoad.Early<ModelLoad.Result> early = EarlyLoad.MODEL.take(plan);
+        if (early instanceof EarlyLoad.Early.Other<ModelLoad.Result> other) {
+            LOG.warnf(
+                    "The model's load started as the JVM started was for %s, but the configuration asks for %s: "
+                            + "loading again (set adaptserve.model.* as system properties or environment variables "
+                            + "to load it once)",
+                    other.guessed(), plan);
+        }
+        Thread thread = new Thread(() -> load(plan, early), "adaptserve-model-loader");
         thread.setDaemon(true);
         // DJL finds its engines with ServiceLoader on the context class loader: make it the application's.
         thread.setContextClassLoader(ModelLifecycle.class.getClassLoader());
         thread.start();
     }
 
-    private void load(String source, CompletableFuture<NativePreload.Loaded> natives) {
+    private void load(ModelPlan plan, EarlyLoad.Early<ModelLoad.Result> early) {
         long start = System.nanoTime();
-        LOG.infof("Loading %s", source);
+        String source = plan.source();
+        ModelLoad.Result loaded;
         try {
-            Path dir = config.model()
-                    .path()
-                    .orElseGet(() -> BuiltinModel.materialize(config.model().cacheDir()));
-            NativePreload.Loaded libs = natives.join();
+            if (early instanceof EarlyLoad.Early.Same<ModelLoad.Result> same) {
+                LOG.infof("Loading %s (started as the JVM started)", source);
+                loaded = same.result().join();
+            } else {
+                LOG.infof("Loading %s", source);
+                loaded = ModelLoad.run(plan, NativePreload.start());
+            }
+        } catch (CompletionException e) {
+            fail(source, e.getCause() == null ? e : e.getCause()); // the load, or libtorch's, failed
+            return;
+        } catch (Throwable e) {
+            fail(source, e);
+            return;
+        }
+        try {
+            NativePreload.Loaded libs = loaded.natives();
             LOG.infof(
                     "Native libraries: libtorch loaded in %d ms, tokenizers in %d ms%s",
                     libs.libtorchMillis(),
                     libs.tokenizersMillis(),
                     libs.tokenizersFailure().isEmpty() ? "" : " (failed: " + libs.tokenizersFailure() + ")");
-            LoadedModel model = LoadedModel.load(dir, options(placement(libs.gpus())));
-            routing.load(dir, model); // before readiness, so that the first request is routed
-            ServedModel served = ServedModel.of(model);
+            LOG.infof("Model placement: %s", loaded.placement().why());
+            routing.install(loaded.routing()); // before readiness, so that the first request is routed
+            ServedModel served = ServedModel.of(loaded.model());
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             if (!holder.loaded(served, took)) {
-                model.close();
+                loaded.close();
                 return;
             }
             LOG.infof(
-                    "Model %s ready in %d ms (fingerprint %s, context %d tokens)",
-                    served.name(), took.toMillis(), served.fingerprint(), served.contextLength());
-        } catch (CompletionException e) {
-            fail(source, e.getCause() == null ? e : e.getCause()); // libtorch failed to load
-            return;
+                    "Model %s ready in %d ms (its load took %d ms; fingerprint %s, context %d tokens)",
+                    served.name(), took.toMillis(), loaded.millis(), served.fingerprint(), served.contextLength());
         } catch (Throwable e) {
+            loaded.close();
             fail(source, e);
             return;
         }
@@ -92,23 +102,6 @@ public class ModelLifecycle {
         } catch (RuntimeException e) {
             LOG.warn("Work after loading the model failed; the model serves regardless", e);
         }
-    }
-
-    /** The device and dtype for this host, given the GPUs libtorch sees. */
-    private Placement.Chosen placement(int gpus) {
-        return switch (PlacementRule.choose(
-                config.model().device(), config.model().dtype(), gpus)) {
-            case Placement.Chosen c -> {
-                LOG.infof("Model placement: %s", c.why());
-                yield c;
-            }
-            case Placement.Refused r ->
-                throw new IllegalStateException("adaptserve.model." + r.key() + ": " + r.reason());
-        };
-    }
-
-    private static ModelOptions options(Placement.Chosen placement) {
-        return ModelOptions.defaults().withComputeType(placement.djlType()).withDevice(placement.device());
     }
 
     private void fail(String source, Throwable e) {

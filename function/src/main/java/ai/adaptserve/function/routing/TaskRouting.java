@@ -79,29 +79,67 @@ public class TaskRouting {
         this.registry = registry;
     }
 
-    /** Reads the experts and router of {@code model} (in {@code modelDir}); logs and serves without them on failure. */
-    public void load(Path modelDir, LoadedModel model) {
-        Path expertsDir = config.experts().orElse(modelDir.resolve(BuiltinModel.EXPERTS_DIR));
-        Path routerFile = config.router().orElse(modelDir.resolve(BuiltinModel.ROUTER_FILE));
+    /**
+     * The experts and router read for one model, not yet in use: {@link #read} needs no CDI bean, so that it can run
+     * with the model's load before the application has started, and {@link #install} makes it the routing in use.
+     */
+    public sealed interface Read {
+        /** Read and verified against the model. */
+        record Found(
+                Path modelDir, String fingerprint, ExpertSet experts, String expertsDigest, Optional<TaskRouter> router)
+                implements Read {}
+
+        /** Present but unusable (the model is then served without task routing). */
+        record Unusable(Path modelDir, Exception cause) implements Read {}
+    }
+
+    /**
+     * Reads the experts and router of {@code model} (in {@code modelDir}): from {@code experts} / {@code router} when
+     * given, else from beside the checkpoint; absent files mean no experts, or no router.
+     */
+    public static Read read(Path modelDir, LoadedModel model, Optional<Path> experts, Optional<Path> router) {
+        Path expertsDir = experts.orElse(modelDir.resolve(BuiltinModel.EXPERTS_DIR));
+        Path routerFile = router.orElse(modelDir.resolve(BuiltinModel.ROUTER_FILE));
         try {
-            ExpertSet experts =
-                    Files.isDirectory(expertsDir) ? ExpertSet.load(expertsDir, model) : new ExpertSet(Map.of());
-            Optional<TaskRouter> router = Optional.empty();
-            if (Files.isRegularFile(routerFile)) {
-                TaskRouter r = TaskRouter.load(routerFile, model);
-                router = Optional.of(
-                        config.routerThreshold().map(r::withThreshold).orElse(r));
-            }
-            loaded =
-                    Optional.of(new Loaded(model.fingerprint(), experts, digest(experts, model.fingerprint()), router));
-            LOG.infof(
-                    "Task routing: %d experts %s, router %s",
-                    experts.size(),
-                    experts.families(),
-                    router.map(r -> "threshold " + r.threshold()).orElse("absent"));
+            ExpertSet set = Files.isDirectory(expertsDir) ? ExpertSet.load(expertsDir, model) : new ExpertSet(Map.of());
+            Optional<TaskRouter> r = Files.isRegularFile(routerFile)
+                    ? Optional.of(TaskRouter.load(routerFile, model))
+                    : Optional.empty();
+            return new Read.Found(modelDir, model.fingerprint(), set, digest(set, model.fingerprint()), r);
         } catch (IOException | MalformedAdapterException | MalformedRouterException | RuntimeException e) {
-            loaded = Optional.empty();
-            LOG.errorf(e, "Experts or router of %s unusable; serving without task routing", modelDir);
+            return new Read.Unusable(modelDir, e);
+        }
+    }
+
+    /**
+     * Puts what {@link #read} found in use (with {@code adaptserve.model.router-threshold}, if set); logs, and serves
+     * without task routing, when it was unusable.
+     */
+    public void install(Read read) {
+        switch (read instanceof Read.Found f ? withThreshold(f) : read) {
+            case Read.Found f -> {
+                loaded = Optional.of(new Loaded(f.fingerprint(), f.experts(), f.expertsDigest(), f.router()));
+                LOG.infof(
+                        "Task routing: %d experts %s, router %s",
+                        f.experts().size(),
+                        f.experts().families(),
+                        f.router().map(r -> "threshold " + r.threshold()).orElse("absent"));
+            }
+            case Read.Unusable u -> {
+                loaded = Optional.empty();
+                LOG.errorf(u.cause(), "Experts or router of %s unusable; serving without task routing", u.modelDir());
+            }
+        }
+    }
+
+    /** {@code read} with {@code adaptserve.model.router-threshold}, if set; unusable if the router refuses it. */
+    private Read withThreshold(Read.Found read) {
+        try {
+            Optional<TaskRouter> router = read.router()
+                    .map(r -> config.routerThreshold().map(r::withThreshold).orElse(r));
+            return new Read.Found(read.modelDir(), read.fingerprint(), read.experts(), read.expertsDigest(), router);
+        } catch (RuntimeException e) {
+            return new Read.Unusable(read.modelDir(), e);
         }
     }
 

@@ -5,17 +5,36 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.adaptserve.function.ModelReady;
+import ai.adaptserve.function.settings.AdaptServeConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Health, models, metrics and OpenAPI, once the model is loaded. */
 @QuarkusTest
 class OperationalEndpointsTest {
+
+    @Inject
+    AdaptServeConfig config;
+
+    @Test
+    void modelPlanGuessedInMain_sameAsTheConfiguration() {
+        // Given the model's keys as Maven's test run sets them (system properties), when Main's guess is compared with
+        // what Quarkus's configuration reads, then they agree: in production the model is loaded once
+        Map<String, String> properties = new HashMap<>();
+        System.getProperties().forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
+        assertEquals(
+                Optional.of(ModelPlan.of(config.model())), ModelPlan.guess(properties, System.getenv(), Path.of("")));
+    }
 
     @BeforeEach
     void modelLoaded() {
