@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -17,8 +19,11 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.impl.VertxBuilder;
 import io.vertx.core.impl.transports.JDKTransport;
@@ -178,11 +183,23 @@ public final class DecoderErrors implements VertxServiceProvider {
         }
     }
 
-    /** Answers a request whose decoding failed; passes everything else on untouched. */
-    static final class Answerer extends ChannelInboundHandlerAdapter {
+    /**
+     * Answers a request whose decoding failed; passes everything else on untouched. Only when every earlier request on
+     * the connection has its answer written in full: with HTTP/1.1 pipelining, an answer of ours written before
+     * Vert.x's answer to an earlier request would be taken as that one's, so such a request goes to Vert.x instead
+     * (which answers it in order, with its empty body).
+     */
+    static final class Answerer extends ChannelDuplexHandler {
+
+        /** Requests passed on to Vert.x whose answer is not yet written in full. */
+        private int unanswered;
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof HttpRequest request) || request.decoderResult().isSuccess()) {
+            if (!(msg instanceof HttpRequest request) || request.decoderResult().isSuccess() || unanswered > 0) {
+                if (msg instanceof HttpRequest) {
+                    unanswered++;
+                }
                 ctx.fireChannelRead(msg);
                 return;
             }
@@ -200,6 +217,16 @@ public final class DecoderErrors implements VertxServiceProvider {
             // client still writing its request reads this answer instead of a reset (see HttpGuards.closeAfterLinger).
             ctx.writeAndFlush(response);
             ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            boolean informational = msg instanceof HttpResponse response
+                    && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+            if (msg instanceof LastHttpContent && !informational && unanswered > 0) {
+                unanswered--;
+            }
+            ctx.write(msg, promise);
         }
     }
 }

@@ -107,6 +107,25 @@ class DecoderErrorsTest {
     }
 
     @Test
+    void invalidRequestPipelinedBehindAnUnansweredOne_isLeftToVertx() {
+        // Given a pipelined valid request whose answer Vert.x has not written yet
+        Seen seen = new Seen();
+        EmbeddedChannel channel = new EmbeddedChannel();
+        DecoderErrors.place(channel.pipeline());
+        channel.pipeline().addLast("httpDecoder", new HttpRequestDecoder(64, 256, 256));
+        channel.pipeline().addLast("httpEncoder", new HttpResponseEncoder());
+        channel.pipeline().addLast("handler", seen);
+
+        // When an invalid request follows it on the same connection
+        channel.writeInbound(
+                bytes("GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\nGET /" + "a".repeat(100) + " HTTP/1.1\r\n\r\n"));
+
+        // Then nothing is written ahead of the first answer: both go to Vert.x, which answers in order
+        assertEquals(2, seen.requests);
+        assertNull(channel.readOutbound());
+    }
+
+    @Test
     void statusFor_followsTheDecodersMessages() {
         assertEquals(
                 414,
