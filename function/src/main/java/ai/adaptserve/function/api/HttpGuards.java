@@ -22,10 +22,10 @@ import org.jboss.logging.Logger;
  * answered in the API's JSON shape, never as an HTML page or an empty body. Bodies without a {@code Content-Length}
  * are limited while they are read ({@link BoundedBody}).
  *
- * <p>Why our own 414 and 431: Vert.x answers a request line or headers past its decoder's limits with an empty body,
- * before any route runs, and Quarkus offers no hook there. So the decoder's limits
- * ({@code quarkus.http.limits.max-initial-line-length}, {@code max-header-size}) are set to 64 KiB and the API's
- * smaller ones are enforced here. {@link #reply} is the one place that shapes these answers (a path-specific shape,
+ * <p>Why our own 414 and 431: the API's limits are smaller than the HTTP decoder's
+ * ({@code quarkus.http.limits.max-initial-line-length}, {@code max-header-size}, 64 KiB), so that a request between
+ * the two is refused here with a message naming the API's limit and counted in the API metrics. A request past the
+ * decoder's limits never reaches a route: {@link DecoderErrors} answers it, with the messages given here. {@link #reply} is the one place that shapes these answers (a path-specific shape,
  * such as another API's, would branch there).
  */
 @ApplicationScoped
@@ -57,6 +57,7 @@ public class HttpGuards {
     }
 
     void install(@Observes Router router) {
+        DecoderErrors.answerWith(this::decoderMessage);
         router.route().order(ORDER).handler(this::limitRequest);
         router.route().order(ORDER).failureHandler(this::failure);
         for (int status : new int[] {400, 404, 405, 406, 413, 414, 415, 431, 500, 501, 503}) {
@@ -68,7 +69,7 @@ public class HttpGuards {
         // Bytes on the wire are at least the characters: the request line was decoded as ASCII/ISO-8859-1.
         int uriBytes = ctx.request().uri().length();
         if (uriBytes > maxUriBytes) {
-            reply(ctx, 414, ErrorCodes.URI_TOO_LONG, "the request target is longer than " + maxUriBytes + " bytes");
+            reply(ctx, 414, ErrorCodes.URI_TOO_LONG, uriTooLong());
             return;
         }
         long headerBytes = 0;
@@ -76,14 +77,27 @@ public class HttpGuards {
             headerBytes += header.getKey().length() + header.getValue().length() + 4; // ": " and CRLF
         }
         if (headerBytes > maxHeaderBytes) {
-            reply(
-                    ctx,
-                    431,
-                    ErrorCodes.HEADERS_TOO_LARGE,
-                    "the request headers are larger than " + maxHeaderBytes + " bytes");
+            reply(ctx, 431, ErrorCodes.HEADERS_TOO_LARGE, headersTooLarge());
             return;
         }
         limitAnnouncedBody(ctx);
+    }
+
+    private String uriTooLong() {
+        return "the request target is longer than " + maxUriBytes + " bytes";
+    }
+
+    private String headersTooLarge() {
+        return "the request headers are larger than " + maxHeaderBytes + " bytes";
+    }
+
+    /** The message for a request that the HTTP decoder refused ({@link DecoderErrors}): past our limits too. */
+    private String decoderMessage(int status) {
+        return switch (status) {
+            case 414 -> uriTooLong();
+            case 431 -> headersTooLarge();
+            default -> "the request is not valid HTTP/1.1";
+        };
     }
 
     private void limitAnnouncedBody(RoutingContext ctx) {

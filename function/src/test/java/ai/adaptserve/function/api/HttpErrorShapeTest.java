@@ -25,10 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every non-2xx answer is the API's JSON error, whichever layer produced it: the REST layer (404, 405, 406), our HTTP
- * guards (413, 414, 431) and the JSON parser (400). Sent over a raw socket so that nothing in a client library
- * shapes or refuses the request first. Not covered, because not JSON: a request the HTTP decoder itself cannot parse
- * (a malformed request line or Content-Length, a request line or headers past 64 KiB) gets Vert.x's own empty 400,
- * 414 or 431 before any handler of ours runs (docs/reliability.md).
+ * guards (413, 414, 431), the JSON parser (400) and the HTTP decoder itself (a request line or headers past its 64 KiB
+ * limits, a malformed request line or Content-Length: {@link DecoderErrors}, where Vert.x alone answers with an empty
+ * body or none). Sent over a raw socket so that nothing in a client library shapes or refuses the request first.
  */
 @QuarkusTest
 class HttpErrorShapeTest {
@@ -74,6 +73,32 @@ class HttpErrorShapeTest {
                                 + "[".repeat(3000),
                         400,
                         "invalid_json"),
+                Arguments.of(
+                        "URI past the decoder's limit (100 KiB)",
+                        "GET /v1/models?q=" + "a".repeat(100 << 10) + " HTTP/1.1\r\n",
+                        414,
+                        "uri_too_long"),
+                Arguments.of(
+                        "headers past the decoder's limit (100 KiB)",
+                        "GET /v1/models HTTP/1.1\r\nX-Padding: " + "b".repeat(100 << 10) + "\r\n",
+                        431,
+                        "headers_too_large"),
+                Arguments.of(
+                        "headers past the decoder's limit (2 MiB)",
+                        "GET /v1/models HTTP/1.1\r\nX-Padding: " + "b".repeat(2 << 20) + "\r\n",
+                        431,
+                        "headers_too_large"),
+                Arguments.of(
+                        "many headers past the decoder's limit",
+                        "GET /v1/models HTTP/1.1\r\n" + "X-Many: cccccccccccccccccccc\r\n".repeat(5000),
+                        431,
+                        "headers_too_large"),
+                Arguments.of("malformed request line", "GET /v1/models HTTP/9.x\r\n", 400, "invalid_request"),
+                Arguments.of(
+                        "malformed Content-Length",
+                        "POST /v1/generate HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 12ab\r\n",
+                        400,
+                        "invalid_request"),
                 Arguments.of(
                         "malformed adapter id", "GET /v1/adapters/not-an-id HTTP/1.1\r\n", 400, "adapter_not_found"));
     }

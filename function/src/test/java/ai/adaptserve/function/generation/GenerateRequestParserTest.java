@@ -1,11 +1,13 @@
 package ai.adaptserve.function.generation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.adaptserve.function.api.ApiException;
+import ai.adaptserve.function.api.ErrorCodes;
 import ai.adaptserve.function.settings.AdaptServeConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -179,6 +181,32 @@ class GenerateRequestParserTest {
         assertEquals(413, e.status());
         assertEquals("prompt_too_long", e.code());
         assertTrue(e.getMessage().startsWith("prompt"), e.getMessage());
+    }
+
+    /** Found by GenerateRequestParserFuzzTest: Jackson's text named the parser setting that would accept the input. */
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"prompt\": \"hi\", \"top_p\": +1}          | numbers to have plus signs",
+                "{\"prompt\": \"hi\", \"temperature\": NaN}   | Non-standard token 'NaN'",
+                "{\"prompt\": \"hi\" /* note */}             | comment?",
+                "{\"prompt\": \"hi\"\u001e}                    | only regular white space",
+            })
+    void parse_malformedJson_messageNamesNoParserSetting(String json, String kept) {
+        ApiException e = assertThrows(ApiException.class, () -> parse(json));
+
+        assertEquals(ErrorCodes.INVALID_JSON, e.code());
+        assertTrue(e.getMessage().contains(kept), e.getMessage());
+        assertFalse(e.getMessage().contains("`"), e.getMessage());
+        assertFalse(e.getMessage().contains("Feature"), e.getMessage());
+    }
+
+    @Test
+    void withoutParserSettings_anyOtherJacksonNameLeft_plainText() {
+        assertEquals(
+                "it is not well-formed JSON",
+                GenerateRequestParser.withoutParserSettings("value can not be represented as `java.math.BigInteger`"));
     }
 
     @Test
