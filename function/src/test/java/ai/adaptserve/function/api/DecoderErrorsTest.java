@@ -56,11 +56,7 @@ class DecoderErrorsTest {
     void requestLinePastTheDecoderLimit_isAnsweredWithJson414_andNotPassedOn() {
         // Given a pipeline whose HTTP handlers Vert.x adds only after the first bytes (as with HTTP/2 over cleartext)
         Seen seen = new Seen();
-        EmbeddedChannel channel = new EmbeddedChannel();
-        DecoderErrors.place(channel.pipeline());
-        channel.pipeline().addLast("httpDecoder", new HttpRequestDecoder(64, 256, 256));
-        channel.pipeline().addLast("httpEncoder", new HttpResponseEncoder());
-        channel.pipeline().addLast("handler", seen);
+        EmbeddedChannel channel = vertxLikePipeline(seen, true);
 
         // When a request line longer than the decoder allows arrives
         channel.writeInbound(bytes("GET /" + "a".repeat(100) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -78,11 +74,7 @@ class DecoderErrorsTest {
 
     @Test
     void headersPastTheDecoderLimit_isAnsweredWithJson431() {
-        EmbeddedChannel channel = new EmbeddedChannel();
-        channel.pipeline().addLast("httpDecoder", new HttpRequestDecoder(64, 256, 256));
-        channel.pipeline().addLast("httpEncoder", new HttpResponseEncoder());
-        channel.pipeline().addLast("handler", new Seen());
-        DecoderErrors.place(channel.pipeline());
+        EmbeddedChannel channel = vertxLikePipeline(new Seen(), false);
 
         channel.writeInbound(bytes("GET / HTTP/1.1\r\nX-Padding: " + "b".repeat(300) + "\r\n\r\n"));
 
@@ -94,11 +86,7 @@ class DecoderErrorsTest {
     @Test
     void validRequest_passesThroughUntouched() {
         Seen seen = new Seen();
-        EmbeddedChannel channel = new EmbeddedChannel();
-        DecoderErrors.place(channel.pipeline());
-        channel.pipeline().addLast("httpDecoder", new HttpRequestDecoder(64, 256, 256));
-        channel.pipeline().addLast("httpEncoder", new HttpResponseEncoder());
-        channel.pipeline().addLast("handler", seen);
+        EmbeddedChannel channel = vertxLikePipeline(seen, true);
 
         channel.writeInbound(bytes("GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n"));
 
@@ -110,11 +98,7 @@ class DecoderErrorsTest {
     void invalidRequestPipelinedBehindAnUnansweredOne_isLeftToVertx() {
         // Given a pipelined valid request whose answer Vert.x has not written yet
         Seen seen = new Seen();
-        EmbeddedChannel channel = new EmbeddedChannel();
-        DecoderErrors.place(channel.pipeline());
-        channel.pipeline().addLast("httpDecoder", new HttpRequestDecoder(64, 256, 256));
-        channel.pipeline().addLast("httpEncoder", new HttpResponseEncoder());
-        channel.pipeline().addLast("handler", seen);
+        EmbeddedChannel channel = vertxLikePipeline(seen, true);
 
         // When an invalid request follows it on the same connection
         channel.writeInbound(
@@ -123,6 +107,24 @@ class DecoderErrorsTest {
         // Then nothing is written ahead of the first answer: both go to Vert.x, which answers in order
         assertEquals(2, seen.requests);
         assertNull(channel.readOutbound());
+    }
+
+    /**
+     * A pipeline shaped as Vert.x's HTTP/1 one (decoder limits 64/256/256), with ours placed before Vert.x adds its
+     * handlers (as for HTTP/2 over cleartext, where they come with the first bytes) or after.
+     */
+    private static EmbeddedChannel vertxLikePipeline(Seen vertx, boolean placeFirst) {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        if (placeFirst) {
+            DecoderErrors.place(channel.pipeline());
+        }
+        channel.pipeline().addLast("httpDecoder", new HttpRequestDecoder(64, 256, 256));
+        channel.pipeline().addLast("httpEncoder", new HttpResponseEncoder());
+        channel.pipeline().addLast("handler", vertx);
+        if (!placeFirst) {
+            DecoderErrors.place(channel.pipeline());
+        }
+        return channel;
     }
 
     @Test

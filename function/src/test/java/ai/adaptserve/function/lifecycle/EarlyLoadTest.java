@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** A load started before the configuration exists is handed over once, and only for the plan it was started for. */
@@ -48,20 +49,12 @@ class EarlyLoadTest {
         // Given a load started once, then asked to start again
         EarlyLoad<Loaded> early = new EarlyLoad<>();
         AtomicInteger loads = new AtomicInteger();
-        early.start(
-                BUILTIN,
-                p -> {
-                    loads.incrementAndGet();
-                    return new Loaded(p);
-                },
-                "test-load");
-        early.start(
-                BUILTIN,
-                p -> {
-                    loads.incrementAndGet();
-                    return new Loaded(p);
-                },
-                "test-load");
+        Function<ModelPlan, Loaded> counted = p -> {
+            loads.incrementAndGet();
+            return new Loaded(p);
+        };
+        early.start(BUILTIN, counted, "test-load");
+        early.start(BUILTIN, counted, "test-load");
         // When the configuration's plan is the same, then that load is handed over, and only once
         EarlyLoad.Early.Same<?> same = assertInstanceOf(EarlyLoad.Early.Same.class, early.take(BUILTIN));
         assertSame(BUILTIN, ((Loaded) same.result().join()).plan);
