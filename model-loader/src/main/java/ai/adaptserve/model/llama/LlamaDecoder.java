@@ -162,13 +162,8 @@ public final class LlamaDecoder {
         if (rowSlots.length != b || starts.length != b) {
             throw new IllegalArgumentException("need one slot and one start per row");
         }
-        int[] positions = new int[b * s];
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < s; j++) {
-                positions[i * s + j] = starts[i] + j;
-            }
-        }
-        NDArray x = layers(step, tokens, positions, new SlotKeys(slots, rowSlots, starts), adapters);
+        NDArray x =
+                layers(step, tokens, SlotKeys.positions(starts, s), new SlotKeys(slots, rowSlots, starts), adapters);
         return f32(adapters.project(
                 step, MatrixRef.head(), rmsNorm(x.get(":, -1:, :"), weights.finalNorm()), weights.lmHeadT()));
     }

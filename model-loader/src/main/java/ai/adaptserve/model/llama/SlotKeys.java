@@ -91,14 +91,19 @@ final class SlotKeys implements PassKeys {
      */
     private NDIndex writeIndex(NDManager step, int s) {
         int b = rowSlots.length;
-        long[] rows = new long[b];
-        long[] positions = new long[b * s];
-        for (int i = 0; i < b; i++) {
-            rows[i] = rowSlots[i];
+        long[] rows = Arrays.stream(rowSlots).asLongStream().toArray();
+        long[] positions = Arrays.stream(positions(starts, s)).asLongStream().toArray();
+        return new NDIndex("{}, :, {}", step.create(rows, new Shape(b, 1)), step.create(positions, new Shape(b, s)));
+    }
+
+    /** The positions of {@code s} new tokens per row after {@code starts[i]} cached ones, row after row. */
+    static int[] positions(int[] starts, int s) {
+        int[] positions = new int[starts.length * s];
+        for (int i = 0; i < starts.length; i++) {
             for (int j = 0; j < s; j++) {
                 positions[i * s + j] = starts[i] + j;
             }
         }
-        return new NDIndex("{}, :, {}", step.create(rows, new Shape(b, 1)), step.create(positions, new Shape(b, s)));
+        return positions;
     }
 }
