@@ -29,21 +29,15 @@ final class EarlyLoad<T extends AutoCloseable> {
             return;
         }
         CompletableFuture<T> future = new CompletableFuture<>();
-        Thread thread = new Thread(
-                () -> {
-                    try {
-                        future.complete(load.apply(plan));
-                    } catch (Throwable e) {
-                        future.completeExceptionally(e);
-                    }
-                },
-                threadName);
-        thread.setDaemon(true);
-        // DJL finds its engines with ServiceLoader on the context class loader: make it the application's.
-        thread.setContextClassLoader(EarlyLoad.class.getClassLoader());
         this.plan = plan;
         this.result = future;
-        thread.start();
+        LoaderThread.start(threadName, () -> {
+            try {
+                future.complete(load.apply(plan));
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        });
     }
 
     /**

@@ -48,11 +48,7 @@ public class ModelLifecycle {
                             + "to load it once)",
                     other.guessed(), plan);
         }
-        Thread thread = new Thread(() -> load(plan, early), "adaptserve-model-loader");
-        thread.setDaemon(true);
-        // DJL finds its engines with ServiceLoader on the context class loader: make it the application's.
-        thread.setContextClassLoader(ModelLifecycle.class.getClassLoader());
-        thread.start();
+        LoaderThread.start("adaptserve-model-loader", () -> load(plan, early));
     }
 
     private void load(ModelPlan plan, EarlyLoad.Early<ModelLoad.Result> early) {

@@ -21,14 +21,12 @@ final class ModelLoad {
     /**
      * A loaded model, not yet served.
      *
-     * @param dir the checkpoint's directory
      * @param natives what the native libraries' load took
      * @param placement the device and dtype chosen, and why
      * @param routing the experts and router, for {@link TaskRouting#install}
      * @param millis the load's own time, from its start
      */
     record Result(
-            Path dir,
             LoadedModel model,
             NativePreload.Loaded natives,
             Placement.Chosen placement,
@@ -57,7 +55,7 @@ final class ModelLoad {
         try {
             // before readiness, so that the first request is routed
             TaskRouting.Read routing = TaskRouting.read(dir, model, plan.experts(), plan.router());
-            return new Result(dir, model, libs, placement, routing, (System.nanoTime() - start) / 1_000_000);
+            return new Result(model, libs, placement, routing, (System.nanoTime() - start) / 1_000_000);
         } catch (RuntimeException | Error e) {
             model.close();
             throw e;

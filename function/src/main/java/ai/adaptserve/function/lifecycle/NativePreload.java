@@ -29,11 +29,7 @@ final class NativePreload {
                 System.setProperty(DJL_OFFLINE, "true");
             }
             CompletableFuture<Loaded> result = new CompletableFuture<>();
-            Thread thread = new Thread(() -> load(result), "adaptserve-libtorch-loader");
-            thread.setDaemon(true);
-            // DJL finds its engines with ServiceLoader on the context class loader: make it the application's.
-            thread.setContextClassLoader(NativePreload.class.getClassLoader());
-            thread.start();
+            LoaderThread.start("adaptserve-libtorch-loader", () -> load(result));
             loaded = result;
         }
         return loaded;
