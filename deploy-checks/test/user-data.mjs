@@ -92,3 +92,18 @@ test("user data and the scripts it writes are valid bash", async () => {
     }
   }
 });
+
+test("the instance's start script uses every JVM flag of bin/service.jvmargs", async () => {
+  const flags = readFileSync(new URL("../../bin/service.jvmargs", import.meta.url), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+  assert.ok(flags.length >= 4, "no flags read from bin/service.jvmargs");
+  for (const { path } of await templateCalls()) {
+    const rendered = renderWithPlaceholders(readFileSync(path, "utf8"));
+    const start = rendered.match(/cat > \/opt\/adaptserve\/bin\/start <<'?EOF'?\n([\s\S]*?)\nEOF\n/);
+    assert.ok(start, `${path}: no start script written`);
+    const joined = start[1].replace(/\\\n/g, " ").split(/\s+/).join(" ");
+    for (const f of flags) assert.ok(joined.includes(f), `${path}: the start script lacks ${f}`);
+  }
+});
