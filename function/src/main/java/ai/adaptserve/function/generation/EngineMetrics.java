@@ -51,6 +51,13 @@ public class EngineMetrics {
         FunctionCounter.builder("adaptserve.engine.prefill.seconds", this, m -> m.read(s -> s.prefillNanos() / 1e9))
                 .description("Time spent prefilling prompts")
                 .register(registry);
+        FunctionCounter.builder("adaptserve.engine.prefill.passes", this, m -> m.read(EngineStats::prefillPasses))
+                .description(
+                        "Forward passes run for prompts (one prompt's chunk, or whole prompts of one length together)")
+                .register(registry);
+        FunctionCounter.builder("adaptserve.engine.prompts", this, m -> m.read(EngineStats::promptsPrefilled))
+                .description("Prompts prefilled; divided by prefill passes, the prompts per pass")
+                .register(registry);
         FunctionCounter.builder("adaptserve.engine.tokens", this, m -> m.read(EngineStats::tokens))
                 .description("Tokens produced by the engine")
                 .register(registry);

@@ -1,15 +1,19 @@
 package ai.adaptserve.model.engine;
 
 import ai.adaptserve.model.LoadedModel;
+import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterBatch;
 import ai.adaptserve.model.adapter.PreparedAdapters;
 import ai.adaptserve.model.adapter.RowAdapterBatch;
 import ai.adaptserve.model.llama.KvSlots;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
@@ -18,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Iteration-level scheduling for one loaded model: a single thread owns the running batch and loops over steps. A
  * request is admitted when slots for all its samples are free (else it waits in a bounded queue), its prompt is
- * prefilled once, in chunks between decode steps, into one slot and copied to its other samples' slots, and its rows
+ * prefilled once, in chunks between decode steps (whole prompts of one length that are admitted together, in one
+ * pass), into one slot and copied to its other samples' slots, and its rows
  * then join the running batch at the next step. Each row ends on its own (EOS, a stop string, {@code max_tokens}, a
  * full slot, its request abandoned) and frees its slot at once. Every tensor of a step lives in a manager closed with
  * the step; the keys and values live in preallocated {@link KvSlots}.
@@ -45,6 +50,8 @@ public final class DecodeEngine implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicLong stepNanos = new AtomicLong();
     private final AtomicLong prefillNanos = new AtomicLong();
+    private final AtomicLong prefillPasses = new AtomicLong();
+    private final AtomicLong promptsPrefilled = new AtomicLong();
     private volatile long lastStepNanos;
 
     private DecodeEngine(LoadedModel model, EngineSettings settings) {
@@ -147,6 +154,8 @@ public final class DecodeEngine implements AutoCloseable {
                 tokens.get(),
                 stepNanos.get(),
                 prefillNanos.get(),
+                prefillPasses.get(),
+                promptsPrefilled.get(),
                 lastStepNanos,
                 prepared.stats());
     }
@@ -167,6 +176,7 @@ public final class DecodeEngine implements AutoCloseable {
     }
 
     private void loop() {
+        List<RequestRun> together = List.of();
         try {
             while (true) {
                 synchronized (lock) {
@@ -182,10 +192,14 @@ public final class DecodeEngine implements AutoCloseable {
                     }
                     if (prefilling == null) {
                         prefilling = admitted.poll();
+                        together = prefilling != null ? together(prefilling) : List.of();
                     }
                 }
                 dropAbandoned();
-                if (prefilling != null) {
+                if (!together.isEmpty()) {
+                    prefillTogether(together);
+                    together = List.of();
+                } else if (prefilling != null) {
                     prefillChunk(prefilling);
                 }
                 if (!running.isEmpty()) {
@@ -252,6 +266,88 @@ public final class DecodeEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Under the lock: {@code first} and the admitted requests that can be prefilled in one pass with it (each whole
+     * prompt of the same length, all of them within one chunk of tokens), taken off the admitted queue; empty when
+     * {@code first} goes alone. Concurrent clients' requests then cost one prefill pass instead of one each, which on
+     * a model whose pass is dominated by per-operation overhead costs about what one does.
+     */
+    private List<RequestRun> together(RequestRun first) {
+        if (!prefillsWhole(first) || 2L * first.ids.length > settings.prefillChunk()) {
+            return List.of();
+        }
+        List<RequestRun> group = new ArrayList<>();
+        group.add(first);
+        for (Iterator<RequestRun> it = admitted.iterator(); it.hasNext(); ) {
+            RequestRun r = it.next();
+            if ((long) (group.size() + 1) * first.ids.length > settings.prefillChunk()) {
+                break;
+            }
+            if (prefillsWhole(r) && r.ids.length == first.ids.length) {
+                it.remove();
+                group.add(r);
+            }
+        }
+        return group.size() > 1 ? group : List.of();
+    }
+
+    private boolean prefillsWhole(RequestRun run) {
+        return run.request.prefill().isEmpty() && run.prefilled == 0 && run.ids.length <= settings.prefillChunk();
+    }
+
+    /** Prefills the whole prompts of {@code group} in one pass, each row with its own adapter; then they join. */
+    private void prefillTogether(List<RequestRun> group) {
+        long t0 = System.nanoTime();
+        List<RequestRun> live = new ArrayList<>(group.size());
+        for (RequestRun run : group) {
+            if (run.abandoned()) {
+                run.fail(run.abandonment()).forEach(this::release);
+            } else {
+                live.add(run);
+            }
+        }
+        prefilling = null;
+        try {
+            if (live.isEmpty()) {
+                return;
+            }
+            int n = live.size();
+            int[][] tokens = new int[n][];
+            int[] rowSlots = new int[n];
+            int[] starts = new int[n];
+            List<Optional<Adapter>> adapters = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                RequestRun run = live.get(i);
+                tokens[i] = run.ids;
+                rowSlots[i] = run.slot(0);
+                adapters.add(run.request.adapter());
+            }
+            float[] all;
+            prefillPasses.incrementAndGet();
+            try (NDManager step = model.decoder().weights().manager().newSubManager()) {
+                AdapterBatch rows = adapters.stream().allMatch(Optional::isEmpty)
+                        ? AdapterBatch.NONE
+                        : model.adapterBatch(adapters, RowAdapterBatch.Execution.AUTO, prepared)
+                                .apply(step);
+                all = model.decoder()
+                        .forwardSlots(step, tokens, slots, rowSlots, starts, rows)
+                        .toFloatArray();
+            }
+            int vocab = all.length / n;
+            for (int i = 0; i < n; i++) {
+                RequestRun run = live.get(i);
+                run.prefilled = run.ids.length;
+                prefilled(run, Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab));
+            }
+        } catch (RuntimeException e) {
+            for (RequestRun run : live) {
+                run.fail(e).forEach(this::release);
+            }
+        } finally {
+            prefillNanos.addAndGet(System.nanoTime() - t0);
+        }
+    }
+
     /** Runs one chunk of the prefilling request's prompt; once the prompt is in, its rows join the batch. */
     private void prefillChunk(RequestRun run) {
         long t0 = System.nanoTime();
@@ -264,7 +360,8 @@ public final class DecodeEngine implements AutoCloseable {
             } else {
                 int from = run.prefilled;
                 int to = Math.min(length, from + settings.prefillChunk());
-                int[][] chunk = {java.util.Arrays.copyOfRange(run.ids, from, to)};
+                int[][] chunk = {Arrays.copyOfRange(run.ids, from, to)};
+                prefillPasses.incrementAndGet();
                 try (NDManager step = model.decoder().weights().manager().newSubManager()) {
                     float[] out = model.decoder()
                             .forwardSlots(
@@ -277,12 +374,8 @@ public final class DecodeEngine implements AutoCloseable {
                 run.prefilled = to;
             }
             if (logits != null) {
-                for (int s = 1; s < run.rows.length; s++) {
-                    slots.copyPrefix(run.slot(0), run.slot(s), length);
-                }
-                run.closePrefill();
                 prefilling = null;
-                join(run, logits);
+                prefilled(run, logits);
             }
         } catch (RuntimeException e) {
             run.fail(e).forEach(this::release);
@@ -304,6 +397,16 @@ public final class DecodeEngine implements AutoCloseable {
                     .apply(run.prefillOwner);
         }
         return run.prefillAdapters;
+    }
+
+    /** The prompt is in the request's first slot: copies it to its other samples' slots, and its rows join. */
+    private void prefilled(RequestRun run, float[] logits) {
+        promptsPrefilled.incrementAndGet();
+        for (int s = 1; s < run.rows.length; s++) {
+            slots.copyPrefix(run.slot(0), run.slot(s), run.ids.length);
+        }
+        run.closePrefill();
+        join(run, logits);
     }
 
     /** Samples every row's first token from the prompt's logits; rows that go on join the running batch. */

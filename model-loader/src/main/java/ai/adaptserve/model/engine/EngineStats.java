@@ -14,6 +14,8 @@ import ai.adaptserve.model.adapter.PreparedAdapters;
  * @param tokens tokens produced since start (every row of every step, and each row's first token)
  * @param stepNanos time spent in decode steps since start
  * @param prefillNanos time spent in prefill chunks since start
+ * @param prefillPasses forward passes run for prompts since start (a chunk of one prompt, or whole prompts together)
+ * @param promptsPrefilled prompts whose prefill ended since start
  * @param lastStepNanos duration of the last decode step
  * @param preparedAdapters the adapters prepared across requests: hits, misses, evictions, bytes
  */
@@ -27,5 +29,7 @@ public record EngineStats(
         long tokens,
         long stepNanos,
         long prefillNanos,
+        long prefillPasses,
+        long promptsPrefilled,
         long lastStepNanos,
         PreparedAdapters.Stats preparedAdapters) {}

@@ -194,6 +194,61 @@ class DecodeEngineTest {
     }
 
     @Test
+    void promptsOfOneLengthArrivingTogether_arePrefilledInOnePass_andAnswerAsEachAlone() throws Exception {
+        List<PromptTokens> prompts = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            prompts.add(model.tokenize("in: " + "abcdefgh".charAt(i) + "\nout: "));
+        }
+        for (PromptTokens p : prompts) {
+            assertEquals(prompts.get(0).length(), p.length(), "the prompts are of one length");
+        }
+        try (DecodeEngine engine =
+                DecodeEngine.start(model, settings(9, 8, 8 * prompts.get(0).length()))) {
+            List<Generation> alone = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                alone.add(single(
+                        engine,
+                        EngineRequest.of(prompts.get(i), List.of(GenerationParams.greedy(12)), adapters.get(i))));
+            }
+            EngineStats before = engine.stats();
+            // A first request holds the engine's thread in its listener until all eight are admitted behind it.
+            CountDownLatch admittedAll = new CountDownLatch(1);
+            CompletableFuture<List<Generation>> holder = accepted(engine.submit(new EngineRequest(
+                    prompt(3),
+                    List.of(GenerationParams.greedy(2)),
+                    Optional.empty(),
+                    Optional.empty(),
+                    () -> false,
+                    () -> false,
+                    (s, text, done) -> {
+                        try {
+                            admittedAll.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    })));
+            List<CompletableFuture<List<Generation>>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                futures.add(accepted(engine.submit(
+                        EngineRequest.of(prompts.get(i), List.of(GenerationParams.greedy(12)), adapters.get(i)))));
+            }
+            admittedAll.countDown();
+            for (int i = 0; i < 8; i++) {
+                assertSame(
+                        alone.get(i), futures.get(i).get(60, TimeUnit.SECONDS).get(0), "row " + i);
+            }
+            holder.get(60, TimeUnit.SECONDS);
+            EngineStats after = engine.stats();
+            assertEquals(9, after.promptsPrefilled() - before.promptsPrefilled(), "prompts prefilled");
+            assertEquals(
+                    2,
+                    after.prefillPasses() - before.prefillPasses(),
+                    "prefill passes: one for the holder's prompt, one for the eight together");
+            assertEquals(0, engine.stats().kvBytesInUse(), "every slot is free again");
+        }
+    }
+
+    @Test
     void longPromptJoiningARunningBatch_leavesTheRunningRowsAnswersUnchanged() throws Exception {
         try (DecodeEngine engine = DecodeEngine.start(model, settings(8, 8, 8))) {
             List<Generation> alone = new ArrayList<>();
