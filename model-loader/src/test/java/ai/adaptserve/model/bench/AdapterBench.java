@@ -4,6 +4,7 @@ import ai.adaptserve.model.LoadedModel;
 import ai.adaptserve.model.adapter.Adapter;
 import ai.adaptserve.model.adapter.AdapterFile;
 import ai.adaptserve.model.adapter.LoraAdapter;
+import ai.adaptserve.model.adapter.PreparedAdapters;
 import ai.adaptserve.model.adapter.RandomAdapters;
 import ai.adaptserve.model.adapter.RowAdapterBatch.Execution;
 import ai.adaptserve.model.adapter.ZVector;
@@ -20,9 +21,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Random;
+import java.util.regex.Pattern;
 
 /**
  * Adapter benchmark (issue 3) on the SmolLM2-135M-shaped checkpoint of {@link ModelThroughputBench}: the cost of SVF
@@ -36,7 +40,15 @@ import java.util.Optional;
 public final class AdapterBench {
     private AdapterBench() {}
 
-    record Scenario(String name, int batch, List<Optional<Adapter>> rows, Execution execution) {}
+    /**
+     * @param hot true to take each adapter's tensors from a cache kept across sessions, as the serving engine does
+     *     (the first, warm-up round prepares them); false to prepare them per session, inside the prefill's time
+     */
+    record Scenario(String name, int batch, List<Optional<Adapter>> rows, Execution execution, boolean hot) {
+        Scenario(String name, int batch, List<Optional<Adapter>> rows, Execution execution) {
+            this(name, batch, rows, execution, false);
+        }
+    }
 
     record Timing(double prefillMs, double stepMs) {}
 
@@ -45,6 +57,8 @@ public final class AdapterBench {
         int prompt = intOpt(args, "--prompt", 64);
         int steps = intOpt(args, "--steps", 16);
         int reps = intOpt(args, "--reps", 3);
+        // --only REGEX keeps the scenarios whose name matches (and "base"): more rounds of fewer rows
+        Pattern only = Pattern.compile(strOpt(args, "--only", ".*"));
         PrintStream log = System.err;
         PrintStream out = System.out;
         ModelConfig cfg = ModelThroughputBench.smolLm2Shape();
@@ -93,13 +107,45 @@ public final class AdapterBench {
                                             : i < 6 ? Optional.of(zs.get(i)) : Optional.of(loras.get(i))),
                             Execution.AUTO));
                 }
+                // What the engine does for a hot adapter: its tensors prepared once and kept across requests.
+                scenarios.add(new Scenario(
+                        "lora r8, 1 adapter, delta, hot",
+                        b,
+                        rows(b, i -> Optional.of(loras.get(0))),
+                        Execution.AUTO,
+                        true));
+                scenarios.add(new Scenario(
+                        "svf, 1 adapter, factored, hot",
+                        b,
+                        rows(b, i -> Optional.of(zs.get(0))),
+                        Execution.AUTO,
+                        true));
+                if (b == 8) {
+                    scenarios.add(new Scenario(
+                            "lora r8, 8 adapters, delta, hot",
+                            b,
+                            rows(b, i -> Optional.of(loras.get(i))),
+                            Execution.AUTO,
+                            true));
+                }
             }
-            // Round-robin over the scenarios, so load from other processes falls on every one of them alike.
+            scenarios.removeIf(
+                    s -> !s.name().equals("base") && !only.matcher(s.name()).find());
+            // Round-robin over the scenarios in an order shuffled per round, so that load from other processes and
+            // whatever a scenario leaves behind for the next (allocator, caches) fall on every one of them alike.
+            Random order = new Random(7);
             double[][] prefill = new double[scenarios.size()][reps];
             double[][] step = new double[scenarios.size()][reps];
+            PreparedAdapters hot =
+                    new PreparedAdapters(model.decoder().weights().manager(), Long.MAX_VALUE);
             for (int r = -1; r < reps; r++) { // r = -1 is the warm-up round
+                List<Integer> idx = new ArrayList<>();
                 for (int i = 0; i < scenarios.size(); i++) {
-                    Timing t = measureOnce(model, scenarios.get(i), prompt, steps);
+                    idx.add(i);
+                }
+                Collections.shuffle(idx, order);
+                for (int i : idx) {
+                    Timing t = measureOnce(model, scenarios.get(i), prompt, steps, hot);
                     if (r >= 0) {
                         prefill[i][r] = t.prefillMs();
                         step[i][r] = t.stepMs();
@@ -109,18 +155,21 @@ public final class AdapterBench {
             }
             List<String> lines = new ArrayList<>();
             double[] baseStep = new double[9];
+            double[] basePrefill = new double[9];
             for (int i = 0; i < scenarios.size(); i++) {
                 Scenario s = scenarios.get(i);
                 double stepMs = ModelThroughputBench.median(step[i]);
                 if (s.name().equals("base")) {
                     baseStep[s.batch()] = stepMs;
+                    basePrefill[s.batch()] = ModelThroughputBench.median(prefill[i]);
                 }
                 String line = String.format(
                         Locale.ROOT,
-                        "| %d | %s | %.0f | %s | %.2f× |",
+                        "| %d | %s | %.0f | %.2f× | %s | %.2f× |",
                         s.batch(),
                         s.name(),
                         ModelThroughputBench.median(prefill[i]),
+                        ModelThroughputBench.median(prefill[i]) / basePrefill[s.batch()],
                         ModelThroughputBench.spread(step[i]),
                         stepMs / baseStep[s.batch()]);
                 log.println("bench: " + line);
@@ -131,16 +180,18 @@ public final class AdapterBench {
             out.println();
             out.printf(
                     Locale.ROOT,
-                    "Prompt %d tokens per row, then %d decode steps; median of %d rounds taken round-robin over all rows. Prefill includes"
-                            + " preparing the adapters (merging, stacking). SVF targets gate/up/down of all 30 layers; LoRA rank 8"
+                    "Prompt %d tokens per row, then %d decode steps; median of %d rounds taken round-robin over all rows, in an order shuffled per round. Prefill includes"
+                            + " preparing the adapters (merging, stacking), except in the rows marked hot, whose adapters were"
+                            + " prepared once before, as the serving engine keeps them across requests. SVF targets gate/up/down of all 30 layers; LoRA rank 8"
                             + " on q,k,v,o,gate,up,down. SVD factors: %.1f s (computed now: %s; later starts read the file).%n%n",
                     prompt,
                     steps,
                     reps,
                     svdSeconds,
                     model.svdFactors().computedNow());
-            out.println("| batch | adapters | prefill ms | decode ms/step (min-max) | decode vs base |");
-            out.println("| --- | --- | --- | --- | --- |");
+            out.println(
+                    "| batch | adapters | prefill ms | prefill vs base | decode ms/step (min-max) | decode vs base |");
+            out.println("| --- | --- | --- | --- | --- | --- |");
             lines.forEach(out::println);
             out.println();
 
@@ -215,12 +266,12 @@ public final class AdapterBench {
         return rows;
     }
 
-    static Timing measureOnce(LoadedModel model, Scenario s, int prompt, int steps) {
+    static Timing measureOnce(LoadedModel model, Scenario s, int prompt, int steps, PreparedAdapters hot) {
         int[][] prompts = ModelThroughputBench.prompts(model.config().vocabSize(), s.batch(), prompt);
         int[] next = new int[s.batch()];
         Arrays.fill(next, 65);
-        try (DecodeSession session =
-                new DecodeSession(model.decoder(), s.batch(), model.adapterBatch(s.rows(), s.execution()))) {
+        try (DecodeSession session = new DecodeSession(
+                model.decoder(), s.batch(), model.adapterBatch(s.rows(), s.execution(), s.hot() ? hot : null))) {
             long t0 = System.nanoTime();
             session.prefill(prompts);
             long t1 = System.nanoTime();
@@ -230,6 +281,15 @@ public final class AdapterBench {
             long t2 = System.nanoTime();
             return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6 / steps);
         }
+    }
+
+    static String strOpt(String[] args, String name, String dflt) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return dflt;
     }
 
     static int intOpt(String[] args, String name, int dflt) {
