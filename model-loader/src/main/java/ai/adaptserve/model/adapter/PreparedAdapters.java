@@ -9,12 +9,16 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * What {@link RowAdapterBatch} needs of one adapter, as tensors, built once and kept across requests: per target
  * matrix a LoRA's {@code A} as {@code [in, r]} and {@code (α/r)·B} as {@code [r, out]}, a z-vector's {@code σ ⊙ z}
  * and {@code σ ⊙ z − σ} as {@code [1, 1, rank]}. A hot adapter then costs no preparation per request: a batch whose
- * rows share it uses these tensors as they are, a mixed batch stacks them (a copy, no Java loop).
+ * rows share it uses these tensors as they are, a mixed batch stacks them (a copy, no Java loop). Where the merged
+ * weights of a whole adapter take at most a quarter of the bound, a batch whose rows all share it asks for them
+ * instead ({@link Lease#merged}), built on that first use and kept with the rest: such a batch (a batch-1 decode, one
+ * request's prefill and samples) then costs what the base model costs.
  *
  * <p>Bounded by bytes, least recently used first out. Each adapter's tensors live in a manager of their own, closed
  * when the adapter is evicted, but never while a batch still holds a {@link Lease} on it (a running row uses it):
@@ -47,7 +51,13 @@ public final class PreparedAdapters implements AutoCloseable {
         final NDManager manager;
         final Map<MatrixRef, LoraPiece> lora = new HashMap<>();
         final Map<MatrixRef, SvfPiece> svf = new HashMap<>();
+        /** Merged weights by matrix, or by the list of matrices whose weights are kept side by side. */
+        final Map<Object, NDArray> merged = new HashMap<>();
+
         long bytes;
+        /** Bytes of the merged weights of every matrix the adapter targets. */
+        long mergedBytes;
+
         int pins;
         boolean evicted;
         boolean closed;
@@ -77,6 +87,45 @@ public final class PreparedAdapters implements AutoCloseable {
 
         SvfPiece svf(MatrixRef m) {
             return Objects.requireNonNull(entry.svf.get(m), m::key);
+        }
+
+        /**
+         * Whether the whole adapter's merged weights are small enough to keep: at most a quarter of the bound, so that
+         * a few hot adapters fit beside each other.
+         */
+        boolean mergeable() {
+            return entry.mergedBytes <= maxBytes / 4;
+        }
+
+        /**
+         * The adapter's merged weight {@code W'ᵀ} of a matrix ({@code key} a {@link MatrixRef}) or of matrices side
+         * by side ({@code key} the list of them), {@code [in, out]}: kept from an earlier batch, or built now by
+         * {@code build} (under any manager: it is moved to the adapter's own) and kept for later ones.
+         */
+        NDArray merged(Object key, Supplier<NDArray> build) {
+            synchronized (PreparedAdapters.this) {
+                NDArray w = entry.merged.get(key);
+                if (w != null) {
+                    return w;
+                }
+            }
+            NDArray built = build.get();
+            synchronized (PreparedAdapters.this) {
+                NDArray w = entry.merged.get(key);
+                if (w != null) {
+                    built.close();
+                    return w;
+                }
+                built.attach(entry.manager);
+                entry.merged.put(key, built);
+                long size = built.getShape().size() * built.getDataType().getNumOfBytes();
+                entry.bytes += size;
+                if (!entry.evicted) {
+                    bytes += size;
+                    evictOverBound();
+                }
+                return built;
+            }
         }
 
         /** Whether this adapter's tensors are closed (only once evicted and every lease released). */
@@ -193,6 +242,7 @@ public final class PreparedAdapters implements AutoCloseable {
                             l.weights().entrySet()) {
                         LoraAdapter.Factors f = w.getValue();
                         int rank = f.rank();
+                        e.mergedBytes += 4L * f.in() * f.out();
                         float[] b = new float[f.b().length];
                         for (int i = 0; i < b.length; i++) {
                             b[i] = s * f.b()[i];
@@ -210,7 +260,10 @@ public final class PreparedAdapters implements AutoCloseable {
                         throw new IllegalArgumentException("z-vector rows need the base model's SVD factors");
                     }
                     for (MatrixRef m : z.targets()) {
-                        float[] sigma = svd.get(m).sigma().toFloatArray();
+                        SvdFactors.Factors f = svd.get(m);
+                        e.mergedBytes +=
+                                4L * f.v().getShape().get(0) * f.ut().getShape().get(1);
+                        float[] sigma = f.sigma().toFloatArray();
                         float[] scaled = RowAdapterBatch.scaledSigma(sigma, z, m);
                         float[] delta = new float[scaled.length];
                         for (int i = 0; i < delta.length; i++) {

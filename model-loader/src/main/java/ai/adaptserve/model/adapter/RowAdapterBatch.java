@@ -44,6 +44,9 @@ public final class RowAdapterBatch implements AdapterBatch {
     private final SvdFactors svd;
     private final NDManager owner;
     private final Execution execution;
+    /** Whether the adapters' tensors come from a cache kept across batches (which may then keep merged weights). */
+    private final boolean crossBatch;
+
     private final Map<MatrixRef, Prepared> prepared = new HashMap<>();
     private final Map<Adapter, PreparedAdapters.Lease> leases = new IdentityHashMap<>();
 
@@ -52,6 +55,12 @@ public final class RowAdapterBatch implements AdapterBatch {
     private record Identity() implements Prepared {}
 
     private record Merged(NDArray weightT) implements Prepared {}
+
+    /**
+     * Every row shares this adapter and its merged weights are kept across batches by {@link PreparedAdapters}: built
+     * on first use (alone, or side by side with its neighbours), then a product costs what the base product does.
+     */
+    private record Hot(Adapter adapter) implements Prepared {}
 
     private record Factored(SvdFactors.Factors f, NDArray scale) implements Prepared {}
 
@@ -84,6 +93,7 @@ public final class RowAdapterBatch implements AdapterBatch {
         this.svd = svd;
         this.owner = owner;
         this.execution = execution;
+        this.crossBatch = cache != null;
         boolean anyZ = rows.stream().anyMatch(r -> r.isPresent() && r.get() instanceof ZVector);
         if (anyZ && svd == null) {
             throw new IllegalArgumentException("z-vector rows need the base model's SVD factors");
@@ -120,6 +130,7 @@ public final class RowAdapterBatch implements AdapterBatch {
         return switch (p) {
             case Identity i -> x.matMul(baseT);
             case Merged mg -> x.matMul(mg.weightT());
+            case Hot h -> x.matMul(lease(h.adapter()).merged(m, () -> merge(m, h.adapter(), baseT)));
             case Factored f -> factored(x, f);
             case Delta d -> plusDelta(x.matMul(baseT), x, d);
         };
@@ -134,6 +145,7 @@ public final class RowAdapterBatch implements AdapterBatch {
             NDManager step, List<MatrixRef> ms, NDArray x, NDArray sideBySideT, List<NDArray> partsT) {
         List<Prepared> ps = new ArrayList<>(ms.size());
         boolean anyDelta = false;
+        Adapter hot = null;
         for (int i = 0; i < ms.size(); i++) {
             NDArray baseT = partsT.get(i);
             Prepared p = prepared.computeIfAbsent(ms.get(i), k -> prepare(k, baseT));
@@ -141,7 +153,25 @@ public final class RowAdapterBatch implements AdapterBatch {
                 return null;
             }
             anyDelta |= p instanceof Delta;
+            if (p instanceof Hot h) {
+                hot = h.adapter();
+            }
             ps.add(p);
+        }
+        if (hot != null && !anyDelta) {
+            // The shared hot adapter's merged weights side by side (base weights for the parts it leaves alone),
+            // kept as one tensor: one product, as for the base model.
+            Adapter a = hot;
+            return x.matMul(lease(a).merged(List.copyOf(ms), () -> {
+                NDList cols = new NDList(ms.size());
+                for (int i = 0; i < ms.size(); i++) {
+                    cols.add(ps.get(i) instanceof Hot ? merge(ms.get(i), a, partsT.get(i)) : partsT.get(i));
+                }
+                return owned(NDArrays.concat(cols, 1));
+            }));
+        }
+        if (hot != null) {
+            return null;
         }
         NDArray y = x.matMul(sideBySideT);
         if (!anyDelta) {
@@ -190,6 +220,9 @@ public final class RowAdapterBatch implements AdapterBatch {
         boolean shared = first != null && at.stream().allMatch(r -> r.isPresent() && r.get() == first);
         if (shared && execution == Execution.MERGED) {
             return new Merged(merge(m, at.get(0).get(), baseT));
+        }
+        if (shared && execution == Execution.AUTO && crossBatch && lease(first).mergeable()) {
+            return new Hot(first);
         }
         boolean allZ = at.stream().allMatch(r -> r.isPresent() && r.get() instanceof ZVector);
         if (allZ && (execution == Execution.AUTO || execution == Execution.FACTORED)) {
@@ -278,7 +311,7 @@ public final class RowAdapterBatch implements AdapterBatch {
                 SvdFactors.Factors f = svd.get(m);
                 float[] s = scaledSigma(f.sigma().toFloatArray(), z, m);
                 NDArray scale = owner.create(s, new Shape(1, s.length));
-                yield f.v().mul(scale).matMul(f.ut());
+                yield owned(owned(f.v().mul(scale)).matMul(f.ut()));
             }
             case LoraAdapter l -> {
                 LoraAdapter.Factors f = l.weights().get(m);
@@ -287,7 +320,7 @@ public final class RowAdapterBatch implements AdapterBatch {
                 checkDims(m, f, in, out);
                 NDArray a = owner.create(f.a(), new Shape(in, l.rank()));
                 NDArray b = owner.create(f.b(), new Shape(l.rank(), out));
-                yield baseT.add(a.matMul(b).mul(l.scale()));
+                yield owned(baseT.add(a.matMul(b).mul(l.scale())));
             }
         };
     }

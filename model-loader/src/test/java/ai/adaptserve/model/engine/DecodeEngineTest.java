@@ -490,7 +490,7 @@ class DecodeEngineTest {
     }
 
     @Test
-    void preparedAdapter_secondRequestIsAHit_andAnswersExactlyAsAnUncachedRun() throws Exception {
+    void preparedAdapter_secondRequestIsAHit_andAnswersAsTheFirstAndAsAnUncachedRun() throws Exception {
         try (DecodeEngine uncached = DecodeEngine.start(model, new EngineSettings(64L << 20, 4, 256, 4, 64, 0));
                 DecodeEngine cached = DecodeEngine.start(model, settings(4, 4, 64))) {
             for (int i = 1; i <= 4; i++) {
@@ -504,12 +504,13 @@ class DecodeEngineTest {
                 assertEquals(before.misses() + 1, afterFirst.misses(), "prepared on first use: " + afterFirst);
                 assertEquals(afterFirst.misses(), afterSecond.misses(), "not prepared again: " + afterSecond);
                 assertTrue(afterSecond.hits() > afterFirst.hits(), "the second request found it: " + afterSecond);
-                for (Generation g : List.of(first, second)) {
-                    assertEquals(reference.text(), g.text(), "adapter " + i + ": text");
-                    assertEquals(reference.tokens(), g.tokens(), "adapter " + i + ": tokens");
-                    assertEquals(
-                            reference.logprobs(), g.logprobs(), "adapter " + i + ": log-probabilities, bit for bit");
-                }
+                // A hot adapter alone in its batch runs on its kept merged weights: the uncached engine's delta
+                // products give the same answer up to rounding, and the second request the first's, bit for bit.
+                assertSame(reference, first, "adapter " + i + ", uncached against cached");
+                assertEquals(first.text(), second.text(), "adapter " + i + ": text");
+                assertEquals(first.tokens(), second.tokens(), "adapter " + i + ": tokens");
+                assertEquals(first.logprobs(), second.logprobs(), "adapter " + i + ": log-probabilities, bit for bit");
+                assertEquals(afterFirst.bytes(), afterSecond.bytes(), "nothing prepared again: " + afterSecond);
             }
             assertEquals(0, uncached.stats().preparedAdapters().bytes(), "a zero bound keeps nothing");
             assertTrue(cached.stats().preparedAdapters().bytes() > 0);
