@@ -8,7 +8,9 @@ Runs against a started service (./bin/serve). Standard library only:
 Modes: "base" (adapter none), "mixed" (each client its own adapter: experts via "task" and document LoRAs by id,
 trained once in the warm-up and then hot in memory). Every request is greedy with max_tokens 16 and a stop string
 that never matches; an adapter may still end its answer early (end of sequence), so completion tokens/s and tokens
-per answer are printed beside requests/s: compare modes by tokens/s.
+per answer are printed beside requests/s: compare modes by tokens/s. After the table, the engine's own counters per
+row, read from /q/metrics before and after it: decode steps, mean rows per step, mean step time, prefill passes and
+prompts per pass, and the share of the engine's time spent prefilling.
 """
 import json
 import statistics
@@ -31,6 +33,21 @@ def post(body):
     with urllib.request.urlopen(req, timeout=300) as r:
         out = json.loads(r.read())
     return out, time.perf_counter() - t0
+
+
+ENGINE = ("steps_total", "step_seconds_total", "prefill_seconds_total", "prefill_passes_total", "prompts_total",
+          "tokens_total")
+
+
+def engine_counters():
+    """The engine's counters from /q/metrics (summed over models); absent ones read 0."""
+    out = dict.fromkeys(ENGINE, 0.0)
+    with urllib.request.urlopen(URL + "/q/metrics", timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            for k in ENGINE:
+                if line.startswith("adaptserve_engine_" + k + " ") or line.startswith("adaptserve_engine_" + k + "{"):
+                    out[k] += float(line.rsplit(" ", 1)[1])
+    return out
 
 
 def lora_ids(n):
@@ -83,12 +100,28 @@ def main():
             post(body(mode, c, loras))  # warm-up: every adapter hot
     print("| mode | clients | requests | req/s | completion tok/s | tokens per answer | p50 ms | p99 ms |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    engine = []
     for clients in LEVELS:
         for mode in ("base", "mixed"):
+            before = engine_counters()
             rps, tps, per_answer, p50, p99 = level(mode, clients, loras)
+            after = engine_counters()
+            engine.append((mode, clients, {k: after[k] - before[k] for k in ENGINE}))
             print("| %s | %d | %d | %.1f | %.0f | %.1f | %.0f | %.0f |"
                   % (mode, clients, max(1, N // clients) * clients, rps, tps, per_answer, p50, p99))
             sys.stdout.flush()
+    print()
+    print("| mode | clients | decode steps | rows per step | ms per step | prefill passes | prompts per pass"
+          " | prefill share of engine time |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for mode, clients, d in engine:
+        steps, passes = d["steps_total"], d["prefill_passes_total"]
+        busy = d["step_seconds_total"] + d["prefill_seconds_total"]
+        rows = (d["tokens_total"] - d["prompts_total"]) / steps if steps else 0
+        print("| %s | %d | %d | %.1f | %.1f | %d | %s | %.0f %% |"
+              % (mode, clients, steps, rows, 1000 * d["step_seconds_total"] / steps if steps else 0, passes,
+                 "%.1f" % (d["prompts_total"] / passes) if passes else "-",
+                 100 * d["prefill_seconds_total"] / busy if busy else 0))
 
 
 if __name__ == "__main__":

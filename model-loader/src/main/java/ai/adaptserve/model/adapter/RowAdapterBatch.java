@@ -132,7 +132,11 @@ public final class RowAdapterBatch implements AdapterBatch {
             case Merged mg -> x.matMul(mg.weightT());
             case Hot h -> x.matMul(lease(h.adapter()).merged(m, () -> merge(m, h.adapter(), baseT)));
             case Factored f -> factored(x, f);
-            case Delta d -> plusDelta(x.matMul(baseT), x, d);
+            case Delta d -> {
+                NDArray y = x.matMul(baseT);
+                addDeltaInPlace(y, x, d);
+                yield y;
+            }
         };
     }
 
@@ -183,23 +187,24 @@ public final class RowAdapterBatch implements AdapterBatch {
             at += partsT.get(i).getShape().get(1);
             cuts[i] = at;
         }
+        // The parts are views into y: each row's deltas are added in place, so y needs no concatenation after.
         NDList parts = y.split(cuts, 2);
-        NDList out = new NDList(parts.size());
         for (int i = 0; i < parts.size(); i++) {
-            out.add(ps.get(i) instanceof Delta d ? plusDelta(parts.get(i), x, d) : parts.get(i));
-        }
-        return NDArrays.concat(out, 2);
-    }
-
-    /** {@code y} (the base product) plus what each row's adapter adds to it. */
-    private static NDArray plusDelta(NDArray y, NDArray x, Delta d) {
-        if (d.svf().isPresent()) {
-            y = y.add(factored(x, d.svf().get()));
-        }
-        if (d.loraA().isPresent()) {
-            y = y.add(x.matMul(d.loraA().get()).matMul(d.loraB().get()));
+            if (ps.get(i) instanceof Delta d) {
+                addDeltaInPlace(parts.get(i), x, d);
+            }
         }
         return y;
+    }
+
+    /** Adds to {@code y} (the base product, or a view into it) what each row's adapter adds, in place. */
+    private static void addDeltaInPlace(NDArray y, NDArray x, Delta d) {
+        if (d.svf().isPresent()) {
+            y.addi(factored(x, d.svf().get()));
+        }
+        if (d.loraA().isPresent()) {
+            y.addi(x.matMul(d.loraA().get()).matMul(d.loraB().get()));
+        }
     }
 
     private static NDArray factored(NDArray x, Factored f) {
