@@ -17,6 +17,7 @@ import ai.adaptserve.model.checkpoint.CheckpointWriter;
 import ai.adaptserve.model.checkpoint.RandomWeights;
 import ai.adaptserve.model.checkpoint.TensorDType;
 import ai.adaptserve.model.config.ModelConfig;
+import ai.adaptserve.model.llama.LlamaWeights;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -170,6 +171,91 @@ class AdapterProjectionReferenceTest {
                                         + " differs by " + d);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code x [B, S, hidden]} through {@link RowAdapterBatch#projectSideBySide} for layer 1's q/k/v and
+     * gate/up groups (the decoder's path) and checks every part of every row against its own W'. A null answer (the
+     * batch asks for separate products) fails: every case here must take the side-by-side path.
+     */
+    static void checkSideBySide(List<Optional<Adapter>> rows, String what, PreparedAdapters cache) {
+        int b = rows.size();
+        int s = 3;
+        int layer = 1;
+        LlamaWeights.Layer w = model.decoder().weights().layers().get(layer);
+        LlamaWeights.SideBySide f = w.fused().orElseThrow();
+        record Group(List<TargetMatrix> parts, NDArray sideBySideT, List<NDArray> partsT) {}
+        List<Group> groups = List.of(
+                new Group(
+                        List.of(TargetMatrix.Q, TargetMatrix.K, TargetMatrix.V),
+                        f.qkvT(),
+                        List.of(w.qT(), w.kT(), w.vT())),
+                new Group(List.of(TargetMatrix.GATE, TargetMatrix.UP), f.gateUpT(), List.of(w.gateT(), w.upT())));
+        SplittableRandom rnd = new SplittableRandom(what.hashCode());
+        int in = cfg.hiddenSize();
+        for (Group g : groups) {
+            List<MatrixRef> ms =
+                    g.parts().stream().map(t -> new MatrixRef(layer, t)).toList();
+            float[] x = ReferenceForwardTest.gaussian(b * s * in, 1.0, rnd);
+            float[] y;
+            try (NDManager mgr = model.decoder().weights().manager().newSubManager()) {
+                RowAdapterBatch batch =
+                        new RowAdapterBatch(rows, model.svdFactors(), mgr, RowAdapterBatch.Execution.AUTO, cache);
+                NDArray out = batch.projectSideBySide(
+                        mgr, ms, mgr.create(x, new Shape(b, s, in)), g.sideBySideT(), g.partsT());
+                assertTrue(out != null, what + " " + g.parts() + ": took the side-by-side path");
+                y = out.toFloatArray();
+            }
+            int width = 0;
+            for (MatrixRef m : ms) {
+                width += m.matrix().out(cfg);
+            }
+            assertEquals(b * s * width, y.length, what + " " + g.parts() + ": output size");
+            int at = 0;
+            for (MatrixRef m : ms) {
+                int out = m.matrix().out(cfg);
+                for (int r = 0; r < b; r++) {
+                    double[][] wr = expectedWeight(m, rows.get(r));
+                    for (int t = 0; t < s; t++) {
+                        double[] xv = new double[in];
+                        for (int i = 0; i < in; i++) {
+                            xv[i] = x[(r * s + t) * in + i];
+                        }
+                        double[] expected = Naive.linear(xv, wr);
+                        for (int o = 0; o < out; o++) {
+                            double d = Math.abs(y[(r * s + t) * width + at + o] - expected[o]);
+                            worst = Math.max(worst, d);
+                            assertTrue(
+                                    d < TOLERANCE,
+                                    what + " " + m.key() + " row " + r + " ("
+                                            + rows.get(r).map(Object::toString).orElse("none") + ") output " + o
+                                            + " differs by " + d);
+                        }
+                    }
+                }
+                at += out;
+            }
+        }
+    }
+
+    /**
+     * The decoder's side-by-side products: a LoRA shared by every row (uncached: deltas on the views of the one
+     * product; cached: the kept merged weights side by side), and rows with different LoRAs or none. (Rows with a
+     * z-vector on q/k/v or gate/up take separate products, checked above.)
+     */
+    @Test
+    void sideBySideProducts_everyPartOfEveryRowMatchesItsReference() {
+        List<Optional<Adapter>> shared = List.of(Optional.of(lora4), Optional.of(lora4));
+        List<Optional<Adapter>> mixed = List.of(Optional.of(lora4), Optional.empty(), Optional.of(lora2));
+        checkSideBySide(shared, "shared uncached", null);
+        checkSideBySide(mixed, "mixed uncached", null);
+        try (PreparedAdapters cache =
+                new PreparedAdapters(model.decoder().weights().manager(), 64L << 20)) {
+            for (int use = 1; use <= 2; use++) {
+                checkSideBySide(shared, "shared cached (merged), use " + use, cache);
+                checkSideBySide(mixed, "mixed cached, use " + use, cache);
             }
         }
     }
