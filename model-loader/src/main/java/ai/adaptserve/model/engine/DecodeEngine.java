@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Iteration-level scheduling for one loaded model: a single thread owns the running batch and loops over steps. A
  * request is admitted when slots for all its samples are free (else it waits in a bounded queue), its prompt is
- * prefilled once, in chunks between decode steps (whole prompts of one length that are admitted together, in one
+ * prefilled once, in chunks between decode steps (whole prompts admitted together, padded to one length, in one
  * pass), into one slot and copied to its other samples' slots, and its rows
  * then join the running batch at the next step. Each row ends on its own (EOS, a stop string, {@code max_tokens}, a
  * full slot, its request abandoned) and frees its slot at once. Every tensor of a step lives in a manager closed with
@@ -267,25 +267,25 @@ public final class DecodeEngine implements AutoCloseable {
     }
 
     /**
-     * Under the lock: {@code first} and the admitted requests that can be prefilled in one pass with it (each whole
-     * prompt of the same length, all of them within one chunk of tokens), taken off the admitted queue; empty when
-     * {@code first} goes alone. Concurrent clients' requests then cost one prefill pass instead of one each, which on
-     * a model whose pass is dominated by per-operation overhead costs about what one does.
+     * Under the lock: {@code first} and the admitted requests that can be prefilled in one pass with it (whole
+     * prompts, padded to the longest of them, all within one chunk of tokens), taken off the admitted queue; empty
+     * when {@code first} goes alone. Concurrent clients' requests then cost one prefill pass instead of one each,
+     * which on a model whose pass is dominated by per-operation overhead costs about what one does.
      */
     private List<RequestRun> together(RequestRun first) {
-        if (!prefillsWhole(first) || 2L * first.ids.length > settings.prefillChunk()) {
+        if (!prefillsWhole(first)) {
             return List.of();
         }
         List<RequestRun> group = new ArrayList<>();
         group.add(first);
+        int longest = first.ids.length;
         for (Iterator<RequestRun> it = admitted.iterator(); it.hasNext(); ) {
             RequestRun r = it.next();
-            if ((long) (group.size() + 1) * first.ids.length > settings.prefillChunk()) {
-                break;
-            }
-            if (prefillsWhole(r) && r.ids.length == first.ids.length) {
+            int padded = Math.max(longest, r.ids.length);
+            if (prefillsWhole(r) && (long) (group.size() + 1) * padded <= settings.prefillChunk()) {
                 it.remove();
                 group.add(r);
+                longest = padded;
             }
         }
         return group.size() > 1 ? group : List.of();
@@ -312,13 +312,17 @@ public final class DecodeEngine implements AutoCloseable {
                 return;
             }
             int n = live.size();
+            int longest = live.stream().mapToInt(r -> r.ids.length).max().orElseThrow();
             int[][] tokens = new int[n][];
+            int[] lengths = new int[n];
             int[] rowSlots = new int[n];
-            int[] starts = new int[n];
             List<Optional<Adapter>> adapters = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 RequestRun run = live.get(i);
-                tokens[i] = run.ids;
+                // Padded at the end with the prompt's own last token: any id would do, it is never attended to.
+                tokens[i] = Arrays.copyOf(run.ids, longest);
+                Arrays.fill(tokens[i], run.ids.length, longest, run.ids[run.ids.length - 1]);
+                lengths[i] = run.ids.length;
                 rowSlots[i] = run.slot(0);
                 adapters.add(run.request.adapter());
             }
@@ -330,7 +334,7 @@ public final class DecodeEngine implements AutoCloseable {
                         : model.adapterBatch(adapters, RowAdapterBatch.Execution.AUTO, prepared)
                                 .apply(step);
                 all = model.decoder()
-                        .forwardSlots(step, tokens, slots, rowSlots, starts, rows)
+                        .forwardSlotsPadded(step, tokens, lengths, slots, rowSlots, rows)
                         .toFloatArray();
             }
             int vocab = all.length / n;

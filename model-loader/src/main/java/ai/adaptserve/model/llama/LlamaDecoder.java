@@ -169,6 +169,38 @@ public final class LlamaDecoder {
     }
 
     /**
+     * As {@link #forwardSlots(NDManager, int[][], KvSlots, int[], int[], AdapterBatch)} for whole prompts padded at
+     * their ends to one length, each row's logits taken at its own last token, {@code lengths[i] - 1}: a prompt's
+     * tokens never attend to the padding after them, and the padding's keys and values, written past the row's
+     * length in its slot, are masked out of every later step until the row's own tokens overwrite them.
+     *
+     * @param lengths each row's own token count, at most the padded length
+     * @return {@code [B, 1, vocab]} in F32
+     */
+    public NDArray forwardSlotsPadded(
+            NDManager step, int[][] tokens, int[] lengths, KvSlots slots, int[] rowSlots, AdapterBatch adapters) {
+        int b = tokens.length;
+        int s = tokens[0].length;
+        if (rowSlots.length != b || lengths.length != b) {
+            throw new IllegalArgumentException("need one slot and one length per row");
+        }
+        int[] starts = new int[b];
+        NDArray x =
+                layers(step, tokens, SlotKeys.positions(starts, s), new SlotKeys(slots, rowSlots, starts), adapters);
+        long[] last = new long[b];
+        for (int i = 0; i < b; i++) {
+            if (lengths[i] < 1 || lengths[i] > s) {
+                throw new IllegalArgumentException("row " + i + " has " + lengths[i] + " tokens of " + s);
+            }
+            last[i] = (long) i * s + lengths[i] - 1;
+        }
+        NDArray atLast = x.reshape(b * s, cfg.hiddenSize())
+                .get(new NDIndex("{}", step.create(last)))
+                .reshape(b, 1, cfg.hiddenSize());
+        return f32(adapters.project(step, MatrixRef.head(), rmsNorm(atLast, weights.finalNorm()), weights.lmHeadT()));
+    }
+
+    /**
      * A prefill that keeps what routing reads as well as what decoding needs.
      *
      * @param hidden the final-normed hidden states (what the output head reads) at every position, {@code [B, S,

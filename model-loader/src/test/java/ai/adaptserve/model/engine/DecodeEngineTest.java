@@ -202,8 +202,28 @@ class DecodeEngineTest {
         for (PromptTokens p : prompts) {
             assertEquals(prompts.get(0).length(), p.length(), "the prompts are of one length");
         }
-        try (DecodeEngine engine =
-                DecodeEngine.start(model, settings(9, 8, 8 * prompts.get(0).length()))) {
+        prefilledTogether(prompts);
+    }
+
+    @Test
+    void promptsOfDifferentLengthsArrivingTogether_arePaddedIntoOnePass_andAnswerAsEachAlone() throws Exception {
+        List<PromptTokens> prompts = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            prompts.add(prompt(i));
+        }
+        assertTrue(
+                prompts.stream().mapToInt(PromptTokens::length).distinct().count() > 4,
+                "the prompts are of several lengths");
+        prefilledTogether(prompts);
+    }
+
+    /**
+     * Runs each of eight prompts alone, then all eight admitted at once behind a request that holds the engine's
+     * thread: they take one prefill pass, and each answer equals its run alone.
+     */
+    static void prefilledTogether(List<PromptTokens> prompts) throws Exception {
+        int longest = prompts.stream().mapToInt(PromptTokens::length).max().orElseThrow();
+        try (DecodeEngine engine = DecodeEngine.start(model, settings(9, 8, 8 * longest))) {
             List<Generation> alone = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 alone.add(single(
@@ -240,10 +260,9 @@ class DecodeEngineTest {
             holder.get(60, TimeUnit.SECONDS);
             EngineStats after = engine.stats();
             assertEquals(9, after.promptsPrefilled() - before.promptsPrefilled(), "prompts prefilled");
-            assertEquals(
-                    2,
-                    after.prefillPasses() - before.prefillPasses(),
-                    "prefill passes: one for the holder's prompt, one for the eight together");
+            // The holder's prompt goes alone, or with those of the eight admitted before the engine looked.
+            long passes = after.prefillPasses() - before.prefillPasses();
+            assertTrue(passes <= 2, "prefill passes for the holder and the eight: " + passes);
             assertEquals(0, engine.stats().kvBytesInUse(), "every slot is free again");
         }
     }
