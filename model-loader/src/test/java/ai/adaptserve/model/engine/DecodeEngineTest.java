@@ -101,6 +101,28 @@ class DecodeEngineTest {
         }
     }
 
+    /**
+     * A greedy request on the base model whose listener holds the engine's thread at each of its tokens until
+     * {@code release} opens (at most 30 s): what is submitted meanwhile waits behind it.
+     */
+    static CompletableFuture<List<Generation>> holding(
+            DecodeEngine engine, PromptTokens prompt, int maxTokens, CountDownLatch release) {
+        return accepted(engine.submit(new EngineRequest(
+                prompt,
+                List.of(GenerationParams.greedy(maxTokens)),
+                Optional.empty(),
+                Optional.empty(),
+                () -> false,
+                () -> false,
+                (s, text, done) -> {
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })));
+    }
+
     /** Runs every request alone, one after the other, then all eight together; also records the peak batch. */
     static void aloneVersusBatched(List<GenerationParams> params) throws Exception {
         try (DecodeEngine engine = DecodeEngine.start(model, settings(8, 8, 64))) {
@@ -233,20 +255,7 @@ class DecodeEngineTest {
             EngineStats before = engine.stats();
             // A first request holds the engine's thread in its listener until all eight are admitted behind it.
             CountDownLatch admittedAll = new CountDownLatch(1);
-            CompletableFuture<List<Generation>> holder = accepted(engine.submit(new EngineRequest(
-                    prompt(3),
-                    List.of(GenerationParams.greedy(2)),
-                    Optional.empty(),
-                    Optional.empty(),
-                    () -> false,
-                    () -> false,
-                    (s, text, done) -> {
-                        try {
-                            admittedAll.await(30, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    })));
+            CompletableFuture<List<Generation>> holder = holding(engine, prompt(3), 2, admittedAll);
             List<CompletableFuture<List<Generation>>> futures = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 futures.add(accepted(engine.submit(
@@ -396,21 +405,8 @@ class DecodeEngineTest {
     @Test
     void fullQueue_isRefused_andAWaitingRequestRunsOnceSlotsFree() throws Exception {
         try (DecodeEngine engine = DecodeEngine.start(model, settings(1, 1, 64))) {
-            java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
-            CompletableFuture<List<Generation>> first = accepted(engine.submit(new EngineRequest(
-                    prompt(0),
-                    List.of(GenerationParams.greedy(3)),
-                    Optional.empty(),
-                    Optional.empty(),
-                    () -> false,
-                    () -> false,
-                    (s, text, done) -> {
-                        try {
-                            hold.await(30, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    })));
+            CountDownLatch hold = new CountDownLatch(1);
+            CompletableFuture<List<Generation>> first = holding(engine, prompt(0), 3, hold);
             CompletableFuture<List<Generation>> second = accepted(
                     engine.submit(EngineRequest.of(prompt(1), List.of(GenerationParams.greedy(3)), Optional.empty())));
             Submission third =

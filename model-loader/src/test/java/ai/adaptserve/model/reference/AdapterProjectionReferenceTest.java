@@ -153,23 +153,34 @@ class AdapterProjectionReferenceTest {
                 y = batch.project(mgr, m, xs, baseT).toFloatArray();
             }
             assertEquals(b * s * out, y.length, what + " " + m.key() + ": output size");
-            for (int r = 0; r < b; r++) {
-                double[][] w = expectedWeight(m, rows.get(r));
-                for (int t = 0; t < s; t++) {
-                    double[] xv = new double[in];
-                    for (int i = 0; i < in; i++) {
-                        xv[i] = x[(r * s + t) * in + i];
-                    }
-                    double[] expected = Naive.linear(xv, w);
-                    for (int o = 0; o < out; o++) {
-                        double d = Math.abs(y[(r * s + t) * out + o] - expected[o]);
-                        worst = Math.max(worst, d);
-                        assertTrue(
-                                d < TOLERANCE,
-                                what + " " + ex + " " + m.key() + " row " + r + " ("
-                                        + rows.get(r).map(Object::toString).orElse("none") + ") output " + o
-                                        + " differs by " + d);
-                    }
+            assertRowsMatch(rows, m, x, s, y, out, 0, what + " " + ex);
+        }
+    }
+
+    /**
+     * Checks the columns {@code [at, at + out)} of {@code y [B, S, width]} against {@code x [B, S, in]} times each
+     * row's own W' of {@code m}, computed by the definitions.
+     */
+    static void assertRowsMatch(
+            List<Optional<Adapter>> rows, MatrixRef m, float[] x, int s, float[] y, int width, int at, String what) {
+        int in = m.matrix().in(cfg);
+        int out = m.matrix().out(cfg);
+        for (int r = 0; r < rows.size(); r++) {
+            double[][] w = expectedWeight(m, rows.get(r));
+            for (int t = 0; t < s; t++) {
+                double[] xv = new double[in];
+                for (int i = 0; i < in; i++) {
+                    xv[i] = x[(r * s + t) * in + i];
+                }
+                double[] expected = Naive.linear(xv, w);
+                for (int o = 0; o < out; o++) {
+                    double d = Math.abs(y[(r * s + t) * width + at + o] - expected[o]);
+                    worst = Math.max(worst, d);
+                    assertTrue(
+                            d < TOLERANCE,
+                            what + " " + m.key() + " row " + r + " ("
+                                    + rows.get(r).map(Object::toString).orElse("none") + ") output " + o
+                                    + " differs by " + d);
                 }
             }
         }
@@ -215,27 +226,8 @@ class AdapterProjectionReferenceTest {
             assertEquals(b * s * width, y.length, what + " " + g.parts() + ": output size");
             int at = 0;
             for (MatrixRef m : ms) {
-                int out = m.matrix().out(cfg);
-                for (int r = 0; r < b; r++) {
-                    double[][] wr = expectedWeight(m, rows.get(r));
-                    for (int t = 0; t < s; t++) {
-                        double[] xv = new double[in];
-                        for (int i = 0; i < in; i++) {
-                            xv[i] = x[(r * s + t) * in + i];
-                        }
-                        double[] expected = Naive.linear(xv, wr);
-                        for (int o = 0; o < out; o++) {
-                            double d = Math.abs(y[(r * s + t) * width + at + o] - expected[o]);
-                            worst = Math.max(worst, d);
-                            assertTrue(
-                                    d < TOLERANCE,
-                                    what + " " + m.key() + " row " + r + " ("
-                                            + rows.get(r).map(Object::toString).orElse("none") + ") output " + o
-                                            + " differs by " + d);
-                        }
-                    }
-                }
-                at += out;
+                assertRowsMatch(rows, m, x, s, y, width, at, what);
+                at += m.matrix().out(cfg);
             }
         }
     }
