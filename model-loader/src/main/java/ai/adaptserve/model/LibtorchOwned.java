@@ -19,9 +19,7 @@ public final class LibtorchOwned {
     /** A tensor of {@code values} in {@code shape}, owned by {@code manager}, its memory freed when it is closed. */
     public static NDArray copyOf(NDManager manager, float[] values, Shape shape) {
         try (NDArray overJavaBuffer = manager.create(values, shape)) {
-            NDArray copy = overJavaBuffer.duplicate();
-            copy.attach(manager);
-            return copy;
+            return overJavaBuffer.duplicate(); // libtorch's clone, in the same manager
         }
     }
 }

@@ -156,11 +156,20 @@ public final class DecoderErrors implements VertxServiceProvider {
      * nowhere if the connection's pipeline is built and is not HTTP/1 (its last handler, {@value #VERTX}, is there).
      */
     static void place(ChannelPipeline pipeline) {
-        if (pipeline.get(AFTER) != null) {
-            pipeline.addAfter(AFTER, NAME, new Answerer());
-        } else if (pipeline.get(VERTX) == null) {
+        if (!answerAfterEncoder(pipeline) && pipeline.get(VERTX) == null) {
             pipeline.addLast(WATCH, new Placer());
         }
+    }
+
+    /** Adds the handler right after Vert.x's HTTP encoder, once, if that encoder is there; whether it is. */
+    private static boolean answerAfterEncoder(ChannelPipeline pipeline) {
+        if (pipeline.get(AFTER) == null) {
+            return false;
+        }
+        if (pipeline.get(NAME) == null) {
+            pipeline.addAfter(AFTER, NAME, new Answerer());
+        }
+        return true;
     }
 
     /**
@@ -171,13 +180,9 @@ public final class DecoderErrors implements VertxServiceProvider {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ChannelPipeline pipeline = ctx.pipeline();
-            if (pipeline.get(AFTER) != null) {
-                if (pipeline.get(NAME) == null) {
-                    pipeline.addAfter(AFTER, NAME, new Answerer());
-                }
+            // Placed, or the pipeline is built and is not HTTP/1 (HTTP/2 with prior knowledge): nothing left to do.
+            if (answerAfterEncoder(pipeline) || pipeline.get(VERTX) != null) {
                 pipeline.remove(this);
-            } else if (pipeline.get(VERTX) != null) {
-                pipeline.remove(this); // built, and not HTTP/1 (HTTP/2 with prior knowledge)
             }
             ctx.fireChannelRead(msg);
         }
