@@ -329,23 +329,26 @@ public final class DecodeEngine implements AutoCloseable {
             float[] all;
             prefillPasses.incrementAndGet();
             try (NDManager step = model.decoder().weights().manager().newSubManager()) {
-                AdapterBatch rows = adapters.stream().allMatch(Optional::isEmpty)
-                        ? AdapterBatch.NONE
-                        : model.adapterBatch(adapters, RowAdapterBatch.Execution.AUTO, prepared)
-                                .apply(step);
+                AdapterBatch rows = RunningBatch.adapterBatch(model, adapters, prepared, () -> step);
                 all = model.decoder()
                         .forwardSlotsPadded(step, tokens, lengths, slots, rowSlots, rows)
                         .toFloatArray();
+            } catch (RuntimeException e) {
+                for (RequestRun run : live) {
+                    run.fail(e).forEach(this::release);
+                }
+                return;
             }
             int vocab = all.length / n;
             for (int i = 0; i < n; i++) {
                 RequestRun run = live.get(i);
-                run.prefilled = run.ids.length;
-                prefilled(run, Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab));
-            }
-        } catch (RuntimeException e) {
-            for (RequestRun run : live) {
-                run.fail(e).forEach(this::release);
+                // Each on its own, as prefillChunk does: one that fails to join leaves those that joined running.
+                try {
+                    run.prefilled = run.ids.length;
+                    prefilled(run, Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab));
+                } catch (RuntimeException e) {
+                    run.fail(e).forEach(this::release);
+                }
             }
         } finally {
             prefillNanos.addAndGet(System.nanoTime() - t0);
@@ -391,14 +394,12 @@ public final class DecodeEngine implements AutoCloseable {
 
     /** The request's adapter for its one-row prefill, prepared on its first chunk and kept until its last. */
     private AdapterBatch prefillAdapters(RequestRun run) {
-        if (run.request.adapter().isEmpty()) {
-            return AdapterBatch.NONE;
-        }
         if (run.prefillAdapters == null) {
-            run.prefillOwner = model.decoder().weights().manager().newSubManager();
-            run.prefillAdapters = model.adapterBatch(
-                            List.of(run.request.adapter()), RowAdapterBatch.Execution.AUTO, prepared)
-                    .apply(run.prefillOwner);
+            run.prefillAdapters = RunningBatch.adapterBatch(
+                    model,
+                    List.of(run.request.adapter()),
+                    prepared,
+                    () -> run.prefillOwner = model.decoder().weights().manager().newSubManager());
         }
         return run.prefillAdapters;
     }

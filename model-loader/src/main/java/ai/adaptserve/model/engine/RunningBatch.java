@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
  * The rows being decoded, in slot order (so that neighbouring slots are read as one view), each with its own adapter.
@@ -117,15 +118,23 @@ final class RunningBatch implements AutoCloseable {
         if (adapters == null) {
             List<Optional<Adapter>> rows =
                     entries.stream().map(e -> e.run().request.adapter()).toList();
-            if (rows.stream().allMatch(Optional::isEmpty)) {
-                adapters = AdapterBatch.NONE;
-            } else {
-                adapterOwner = slotsManager().newSubManager();
-                adapters = model.adapterBatch(rows, RowAdapterBatch.Execution.AUTO, prepared)
-                        .apply(adapterOwner);
-            }
+            adapters = adapterBatch(
+                    model, rows, prepared, () -> adapterOwner = slotsManager().newSubManager());
         }
         return adapters;
+    }
+
+    /**
+     * The base model when no row has an adapter; else the rows' adapters, each one's tensors from {@code prepared},
+     * composed under the manager {@code owner} gives (asked for only then).
+     */
+    static AdapterBatch adapterBatch(
+            LoadedModel model, List<Optional<Adapter>> rows, PreparedAdapters prepared, Supplier<NDManager> owner) {
+        if (rows.stream().allMatch(Optional::isEmpty)) {
+            return AdapterBatch.NONE;
+        }
+        return model.adapterBatch(rows, RowAdapterBatch.Execution.AUTO, prepared)
+                .apply(owner.get());
     }
 
     private NDManager slotsManager() {
