@@ -310,22 +310,22 @@ public final class RowAdapterBatch implements AdapterBatch {
         return new Delta(svf, a, bb);
     }
 
+    /** {@code W'ᵀ} of {@code m}, {@code [in, out]}, from the adapter's prepared tensors; in this batch's manager. */
     private NDArray merge(MatrixRef m, Adapter adapter, NDArray baseT) {
         return switch (adapter) {
             case ZVector z -> {
                 SvdFactors.Factors f = svd.get(m);
-                float[] s = scaledSigma(f.sigma().toFloatArray(), z, m);
-                NDArray scale = owner.create(s, new Shape(1, s.length));
-                yield owned(owned(f.v().mul(scale)).matMul(f.ut()));
+                NDArray scaled = owned(lease(z).svf(m).scaled().reshape(1, f.rank())); // σ ⊙ z
+                yield owned(owned(f.v().mul(scaled)).matMul(f.ut()));
             }
             case LoraAdapter l -> {
-                LoraAdapter.Factors f = l.weights().get(m);
-                long in = baseT.getShape().get(0);
-                long out = baseT.getShape().get(1);
-                checkDims(m, f, in, out);
-                NDArray a = owner.create(f.a(), new Shape(in, l.rank()));
-                NDArray b = owner.create(f.b(), new Shape(l.rank(), out));
-                yield owned(baseT.add(a.matMul(b).mul(l.scale())));
+                checkDims(
+                        m,
+                        l.weights().get(m),
+                        baseT.getShape().get(0),
+                        baseT.getShape().get(1));
+                PreparedAdapters.LoraPiece p = lease(l).lora(m); // A and (α/r)·B
+                yield owned(baseT.add(owned(p.a().matMul(p.b()))));
             }
         };
     }

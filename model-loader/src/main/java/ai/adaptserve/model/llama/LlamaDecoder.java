@@ -140,10 +140,7 @@ public final class LlamaDecoder {
             boolean lastOnly,
             AdapterBatch adapters) {
         NDArray x = layers(step, tokens, positions, new GrowingKeys(cache, keyValid), adapters);
-        if (lastOnly) {
-            x = x.get(":, -1:, :");
-        }
-        return f32(adapters.project(step, MatrixRef.head(), rmsNorm(x, weights.finalNorm()), weights.lmHeadT()));
+        return logits(step, adapters, lastOnly ? x.get(":, -1:, :") : x);
     }
 
     /**
@@ -164,8 +161,7 @@ public final class LlamaDecoder {
         }
         NDArray x =
                 layers(step, tokens, SlotKeys.positions(starts, s), new SlotKeys(slots, rowSlots, starts), adapters);
-        return f32(adapters.project(
-                step, MatrixRef.head(), rmsNorm(x.get(":, -1:, :"), weights.finalNorm()), weights.lmHeadT()));
+        return logits(step, adapters, x.get(":, -1:, :"));
     }
 
     /**
@@ -184,9 +180,6 @@ public final class LlamaDecoder {
         if (rowSlots.length != b || lengths.length != b) {
             throw new IllegalArgumentException("need one slot and one length per row");
         }
-        int[] starts = new int[b];
-        NDArray x =
-                layers(step, tokens, SlotKeys.positions(starts, s), new SlotKeys(slots, rowSlots, starts), adapters);
         long[] last = new long[b];
         for (int i = 0; i < b; i++) {
             if (lengths[i] < 1 || lengths[i] > s) {
@@ -194,10 +187,18 @@ public final class LlamaDecoder {
             }
             last[i] = (long) i * s + lengths[i] - 1;
         }
+        int[] starts = new int[b];
+        NDArray x =
+                layers(step, tokens, SlotKeys.positions(starts, s), new SlotKeys(slots, rowSlots, starts), adapters);
         NDArray atLast = x.reshape(b * s, cfg.hiddenSize())
                 .get(new NDIndex("{}", step.create(last)))
                 .reshape(b, 1, cfg.hiddenSize());
-        return f32(adapters.project(step, MatrixRef.head(), rmsNorm(atLast, weights.finalNorm()), weights.lmHeadT()));
+        return logits(step, adapters, atLast);
+    }
+
+    /** The output head over {@code x} (the residual stream at the positions wanted), final norm first; F32. */
+    private NDArray logits(NDManager step, AdapterBatch adapters, NDArray x) {
+        return f32(adapters.project(step, MatrixRef.head(), rmsNorm(x, weights.finalNorm()), weights.lmHeadT()));
     }
 
     /**
